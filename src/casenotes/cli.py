@@ -1,0 +1,229 @@
+"""The ``casenotes`` command line: the only module that prints.
+
+Exit codes (``casenotes.errors.ExitCode``): 0 success; 1 internal error (a bug); 2 bad usage;
+3 bad input (unreadable files, or records rejected by ``validate``); 4 a config that does not
+validate.
+Output never contains note text or identifiers: ids, counts, labels and file names only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from casenotes import __version__
+from casenotes.errors import CasenotesError, ExitCode
+
+OFFLINE_ENVIRONMENT = {
+    "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
+    "MLFLOW_DISABLE_TELEMETRY": "true",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+}
+DEFAULT_SYNTH_CONFIG = Path("configs/synth.toml")
+
+app = typer.Typer(
+    name="casenotes",
+    help=(
+        "De-identify, tag and model the free-text case notes of children's social care. "
+        "For surfacing evidence and measuring need; never for automated decisions about a child."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+stdout = Console()
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"casenotes {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """casenotes: safe analysis of children's social-care case notes."""
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} notes/s"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def _tracked(notes: Iterator, total: int | None, description: str) -> Iterator:
+    """Wrap an iterator of notes in a progress bar showing notes/s."""
+    start = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task(description, total=total, rate="-")
+        for count, note in enumerate(notes, start=1):
+            yield note
+            if count % 200 == 0:
+                rate = count / max(time.perf_counter() - start, 1e-9)
+                progress.update(task, completed=count, rate=f"{rate:,.0f}")
+        progress.update(task, completed=total)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (.jsonl, .csv, .parquet).")],
+    notes: Annotated[
+        int | None, typer.Option(help="Number of notes (overrides the config).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (overrides the config).")] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="A synth config TOML. Default: configs/synth.toml if present."),
+    ] = None,
+    stats: Annotated[
+        bool, typer.Option("--stats", help="Also write diversity figures to OUT.stats.json.")
+    ] = False,
+) -> None:
+    """Generate fictional case notes with gold PII and risk annotations."""
+    from casenotes.config import SynthConfig, load_config
+    from casenotes.io import open_writer
+    from casenotes.synth.generator import generate
+    from casenotes.synth.lexicon import load_grammar
+
+    path = config or (DEFAULT_SYNTH_CONFIG if DEFAULT_SYNTH_CONFIG.exists() else None)
+    settings = load_config(path, SynthConfig) if path else SynthConfig()
+    overrides = {k: v for k, v in {"notes": notes, "seed": seed}.items() if v is not None}
+    settings = SynthConfig.model_validate({**settings.model_dump(), **overrides})
+    load_grammar()
+    start = time.perf_counter()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open_writer(out) as writer:
+        for note in _tracked(generate(settings), settings.notes, "synth"):
+            writer.write(note)
+    elapsed = time.perf_counter() - start
+    console.print(
+        f"wrote {writer.count:,} notes to {out} in {elapsed:.1f}s "
+        f"({writer.count / max(elapsed, 1e-9):,.0f} notes/s; seed {settings.seed}, "
+        f"grammar {load_grammar().digest})"
+    )
+    if stats:
+        _write_stats(out, _stats_path(out))
+
+
+def _stats_path(path: Path) -> Path:
+    return path.with_name(path.name.split(".")[0] + ".stats.json")
+
+
+def _write_stats(source: Path, target: Path | None) -> dict:
+    from casenotes.io import read_notes
+    from casenotes.synth.stats import corpus_stats
+
+    reader = read_notes(source)
+    figures = corpus_stats(item.note for item in reader)
+    figures["input"] = {"source": str(source), **reader.counts.to_dict()}
+    if target is not None:
+        target.write_text(json.dumps(figures, indent=2) + "\n")
+        console.print(f"corpus figures written to {target}")
+    return figures
+
+
+@app.command()
+def stats(
+    source: Annotated[Path, typer.Argument(help="An annotated corpus: file, directory or glob.")],
+    out: Annotated[Path | None, typer.Option(help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """Print composition and diversity figures of an annotated corpus (counts only, no text)."""
+    figures = _write_stats(source, out)
+    stdout.print_json(json.dumps(figures))
+
+
+@app.command()
+def validate(
+    source: Annotated[str, typer.Argument(help="Notes to check: a file, a directory or a glob.")],
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Rejects file (JSONL). Default: beside the input, *.rejects.jsonl."),
+    ] = None,
+) -> None:
+    """Check notes against the data contract; bad records go to a rejects file with line and reason.
+
+    Gold annotations are checked too: spans inside the text, trimmed, and not overlapping.
+    Exits with 3 when any record is rejected.
+    """
+    from casenotes.errors import RecordError
+    from casenotes.io import Reject, RejectsFile, default_rejects_path, read_notes
+    from casenotes.synth.grammar import Span, verify_spans
+
+    target = rejects or default_rejects_path(Path(source) if "*" not in source else Path("input"))
+    with RejectsFile(target) as sink:
+        reader = read_notes(source, rejects=sink)
+        good = 0
+        for item in reader:
+            note = item.note
+            spans = [Span(s.start, s.end, "pii", s.label.value) for s in note.pii or ()]
+            spans += [Span(m.start, m.end, "risk", m.label.value) for m in note.mentions or ()]
+            problems = verify_spans(note.text, spans)
+            if problems:
+                sink.write(Reject(item.source, item.line, note.note_id, "; ".join(problems[:3])))
+                continue
+            good += 1
+        counts = reader.counts
+    rejected = counts.rejected + (counts.written - good)
+    if counts.read != good + rejected:
+        raise RecordError("validate: counts do not reconcile")  # pragma: no cover - a bug guard
+    stdout.print(f"read {counts.read:,} records: {good:,} valid, {rejected:,} rejected")
+    if rejected:
+        console.print(f"rejected records listed with line and reason in {target}")
+        raise typer.Exit(ExitCode.BAD_INPUT)
+
+
+def main() -> None:
+    """Entry point: offline-safe environment, then the app, mapping errors to exit codes."""
+    for key, value in OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+    try:
+        code = app(standalone_mode=False)
+    except CasenotesError as error:
+        console.print("error:", style="bold red", end=" ")
+        console.print(str(error), markup=False, highlight=False, soft_wrap=True)
+        sys.exit(int(error.exit_code))
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        console.print("aborted")
+        sys.exit(int(ExitCode.INTERNAL_ERROR))
+    except Exception as error:
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        console.print(
+            f"[bold red]internal error[/] ({type(error).__name__}); this is a bug in casenotes. "
+            "Re-run with CASENOTES_DEBUG=1 for a traceback (it may show data: keep it private)."
+        )
+        if os.environ.get("CASENOTES_DEBUG"):
+            raise
+        sys.exit(int(ExitCode.INTERNAL_ERROR))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,151 @@
+"""Typed configuration read from ``configs/*.toml``.
+
+Every config is a pydantic model with ``extra="forbid"``: an unknown key is an error whose message
+names the file, the key and the keys allowed at that place, so a typo never silently falls back to a
+default. Each step of the pipeline owns one top-level model here; later steps add theirs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from casenotes.errors import ConfigError
+
+DEMOGRAPHIC_ATTRIBUTES = ("sex", "ethnicity", "age_band", "disability", "deprivation_quintile")
+DemographicAttribute = Literal["sex", "ethnicity", "age_band", "disability", "deprivation_quintile"]
+
+
+class StrictModel(BaseModel):
+    """Base for every config section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GroupSelector(StrictModel):
+    """One demographic group, such as ``{attribute = "ethnicity", value = "Black"}``."""
+
+    attribute: DemographicAttribute
+    value: str
+
+
+class UnderRecordingBias(StrictModel):
+    """A group whose risks practitioners write down less often than they occur."""
+
+    group: GroupSelector
+    rate: float = Field(ge=0.0, le=1.0, description="share of the group's risk mentions omitted")
+
+
+class OverLabellingBias(StrictModel):
+    """A group whose outcomes are recorded as escalated more often than its risk warrants."""
+
+    group: GroupSelector
+    rate: float = Field(
+        ge=0.0, le=1.0, description="chance a non-escalated case of the group is labelled escalated"
+    )
+
+
+class BiasConfig(StrictModel):
+    """Known biases injected into a synthetic corpus, to test that fairness checks find them."""
+
+    under_recording: UnderRecordingBias | None = None
+    over_labelling: OverLabellingBias | None = None
+
+
+class SynthConfig(StrictModel):
+    """Settings of the synthetic case-note generator (``casenotes synth``)."""
+
+    seed: int = 7
+    notes: int = Field(default=1000, ge=1)
+    notes_per_case: tuple[int, int] = (2, 14)
+    start_date: dt.date = dt.date(2019, 1, 1)
+    end_date: dt.date = dt.date(2025, 12, 31)
+    outcome_window_days: int = Field(default=365, ge=1)
+    outcome_label_noise: float = Field(
+        default=0.05, ge=0.0, le=0.5, description="chance an outcome label is flipped"
+    )
+    risk_omission_rate: float = Field(
+        default=0.15,
+        ge=0.0,
+        le=1.0,
+        description="chance a note omits a present risk (all practitioners under-record a little)",
+    )
+    no_pii_note_rate: float = Field(default=0.06, ge=0.0, le=1.0)
+    style_weights: dict[str, float] = Field(default_factory=dict)
+    bias: BiasConfig = BiasConfig()
+
+    @model_validator(mode="after")
+    def _check_ranges(self) -> SynthConfig:
+        low, high = self.notes_per_case
+        if not 1 <= low <= high:
+            raise ValueError(
+                f"notes_per_case must be [low, high] with 1 <= low <= high, got {low}, {high}"
+            )
+        if self.end_date <= self.start_date:
+            raise ValueError("end_date must be after start_date")
+        return self
+
+
+ConfigT = TypeVar("ConfigT", bound=BaseModel)
+
+
+def _allowed_keys(model: type[BaseModel], location: tuple[Any, ...]) -> list[str]:
+    """Keys allowed at the parent of ``location`` inside ``model``, for error messages."""
+    current: Any = model
+    for part in location[:-1]:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part) if isinstance(current, type) else None
+        if field is None:
+            return []
+        annotation = field.annotation
+        candidates = [annotation, *getattr(annotation, "__args__", ())]
+        current = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None
+        )
+        if current is None:
+            return []
+    return sorted(current.model_fields) if isinstance(current, type) else []
+
+
+def format_validation_error(error: ValidationError, model: type[BaseModel], source: str) -> str:
+    """One readable line per problem, naming the dotted key and what is allowed there."""
+    lines = [f"{source}: invalid {model.__name__} configuration"]
+    for item in error.errors():
+        location = tuple(item["loc"])
+        key = ".".join(str(part) for part in location) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            allowed = _allowed_keys(model, location)
+            lines.append(f"  unknown key '{key}'; allowed keys here: {', '.join(allowed)}")
+        else:
+            lines.append(f"  {key}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def validate_config(data: dict[str, Any], model: type[ConfigT], source: str = "config") -> ConfigT:
+    """Validate a parsed mapping; raise :class:`ConfigError` with a readable message."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(format_validation_error(error, model, source)) from None
+
+
+def load_config(path: str | Path, model: type[ConfigT], section: str | None = None) -> ConfigT:
+    """Read a TOML file (optionally one ``[section]`` of it) into ``model``."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    if section is not None:
+        if section not in data:
+            raise ConfigError(f"{path}: no [{section}] table; found: {', '.join(data) or 'none'}")
+        data = data[section]
+    return validate_config(data, model, str(path))

@@ -1,0 +1,1 @@
+"""Synthetic case notes with gold annotations (``casenotes synth``)."""
