@@ -31,7 +31,12 @@ $(STAMP): pyproject.toml requirements/lock.txt requirements/constraints.txt requ
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/casenotes demo --out $(DEMO)
+	$(BIN)/casenotes synth --notes 2000 --seed 7 --out $(DEMO)/notes.jsonl --stats
+	$(BIN)/casenotes validate $(DEMO)/notes.jsonl
+	@echo
+	@echo "Demo outputs in $(DEMO)/:"
+	@echo "  notes.jsonl       2,000 synthetic case notes with gold PII and risk annotations"
+	@echo "  notes.stats.json  composition and diversity figures of the corpus"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -209,10 +209,8 @@ def main() -> None:
     except typer.Abort:
         console.print("aborted")
         sys.exit(int(ExitCode.INTERNAL_ERROR))
-    except Exception as error:
-        import click
-
-        if isinstance(error, click.ClickException):
+    except Exception as error:  # the last resort: report a bug, never the data
+        if hasattr(error, "show") and hasattr(error, "exit_code"):  # Click's usage errors
             error.show()
             sys.exit(error.exit_code)
         console.print(

@@ -35,6 +35,9 @@ QUALIFIER_CODES = {
     "y-p": (Temporality.HYPOTHETICAL, Certainty.POSSIBLE, False),
 }
 SUBJECT_SLOTS = frozenset({"S", "S_poss", "PRON"})
+# Forms that state a risk as an absence ("not in education", "no food in the home") never fill a
+# negated frame: "is not not in education" says nothing a reader could annotate.
+INHERENTLY_NEGATIVE = ("no ", "not ", "No ", "Not ")
 
 
 class _Strict(BaseModel):
@@ -197,6 +200,7 @@ class Grammar:
                 form
                 for form in category.forms
                 if (form.subjects is None or subject in form.subjects)
+                and not (code.endswith("-n") and form.text.startswith(INHERENTLY_NEGATIVE))
                 and (
                     form.grammatical_type in frame.types
                     or (
