@@ -98,6 +98,7 @@ PRESENT_RISK_CODES = {"c-a": 0.78, "c-p": 0.14, "h-a": 0.04, "y-a": 0.04}
 MEAN_DAYS_BETWEEN_NOTES = 38
 TYPO_RATE = 0.012
 PARAGRAPH_BREAK_RATE = 0.2
+LONG_NOTE_RATE = 0.12
 PRED_AUXILIARY = "was "  # "was {arrested}": the auxiliary stays outside the span
 
 
@@ -345,6 +346,14 @@ class NoteComposer:
         self._form: RiskForm = self.rng.choice(forms)
         return self.sentence(frame.text, literal, mention)
 
+    def _filler_count(self, style: Style) -> int:
+        """Terse notes stay short; other notes vary, and about one in eight runs long."""
+        if style.abbreviate >= 1.0:
+            return self.rng.randint(1, 3)
+        if self.rng.random() < LONG_NOTE_RATE:
+            return self.rng.randint(7, 14)
+        return self.rng.randint(2, 6)
+
     def write(self, style_name: str, day: dt.date, mentions: list[MentionPlan]) -> Piece:
         style = self.grammar.styles[style_name]
         rng = self.rng
@@ -354,9 +363,15 @@ class NoteComposer:
             piece = self.risk_sentence(mention, literal)
             if piece is not None:
                 body.append(piece)
-        for _ in range(rng.randint(1, 4)):
+        used: set[str] = set()
+        for _ in range(self._filler_count(style)):
             pool = self.grammar.fillers[rng.choice(style.fillers)]
-            body.append(self.sentence(rng.choice(pool), literal))
+            template = rng.choice(pool)
+            if template in used:  # one retry; a note rarely says the same thing twice
+                template = rng.choice(pool)
+            if template not in used:
+                used.add(template)
+                body.append(self.sentence(template, literal))
         rng.shuffle(body)
 
         builder = TextBuilder()
