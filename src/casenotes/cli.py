@@ -41,6 +41,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+evaluate_app = typer.Typer(
+    help="Evaluate a step against a gold-annotated corpus; reports in Markdown and JSON.",
+    no_args_is_help=True,
+)
+app.add_typer(evaluate_app, name="evaluate")
 console = Console(stderr=True)
 stdout = Console()
 

@@ -72,6 +72,7 @@ import contextlib
 import csv
 import datetime as dt
 import decimal
+import functools
 import glob
 import gzip
 import io
@@ -90,6 +91,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from casenotes.errors import InputError, ReconciliationError, RecordError
+from casenotes.parallel import DEFAULT_BATCH_SIZE, TransformFactory, map_batches, per_note
 from casenotes.records import RESERVED_FIELDS, Note
 
 __all__ = [
@@ -1259,17 +1261,28 @@ def _identity(note: Note) -> Note:
     return note
 
 
+def _note_of(item: Located) -> Note:
+    return item.note
+
+
 def process_notes(
     source: PathSpec | Sequence[PathSpec],
     out: PathSpec,
     transform: Transform | None = None,
     *,
+    factory: TransformFactory | None = None,
+    processes: int = 1,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     rejects_path: PathSpec | None = None,
     input_format: Format | str | None = None,
     output_format: Format | str | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
 ) -> Counts:
     """Stream ``source`` → ``transform`` → ``out`` and return reconciled counts.
+
+    Give either a note-by-note ``transform`` (run in this process) or a picklable ``factory`` of a
+    batch transform (see :mod:`casenotes.parallel`), which can run in ``processes`` workers on
+    batches of ``batch_size`` notes; output order is input order either way.
 
     A record that cannot be read, whose transform raises :class:`RecordError`, or that the output
     format cannot hold goes to the rejects file (default: :func:`default_rejects_path` of
@@ -1278,7 +1291,12 @@ def process_notes(
     are reconciled before the output is moved into place, so an output never exists without
     counts that add up.
     """
-    step = transform or _identity
+    if transform is not None and factory is not None:
+        raise ValueError("give either transform or factory, not both")
+    if factory is None:
+        if processes != 1:
+            raise ValueError("a plain transform runs in one process; pass a factory to use more")
+        factory = functools.partial(per_note, transform or _identity)
     files = resolve_inputs(source, input_format)
     out_path = Path(out)
     _output_format(out_path, output_format)  # fail on a bad output name before reading anything
@@ -1295,9 +1313,17 @@ def process_notes(
         open_writer(out_path, output_format, batch_rows=batch_rows) as writer,
     ):
         reader = NoteReader(files, rejects=rejects)
-        for item in reader:
+        results = map_batches(
+            reader,
+            factory,
+            note_of=_note_of,
+            processes=processes,
+            batch_size=batch_size,
+        )
+        for item, result in results:
             try:
-                result = step(item.note)
+                if isinstance(result, RecordError):
+                    raise result
                 if not isinstance(result, Note):
                     raise TypeError(
                         f"the transform returned {type(result).__name__}, not a Note "

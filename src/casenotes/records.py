@@ -256,6 +256,12 @@ class Note:
             raise RecordError(f"extra columns clash with record fields: {sorted(clash)}")
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # ``extra`` is a read-only mapping proxy, which pickle cannot copy: rebuild from a dict, so
+        # notes can travel to worker processes.
+        fields = (self.note_id, self.text, self.case_id, self.date, self.pii, self.mentions)
+        return (type(self), (*fields, dict(self.extra)))
+
     def to_record(self) -> dict[str, Any]:
         """The plain-dict form written to files: contract fields first, extra columns after."""
         record: dict[str, Any] = {"note_id": self.note_id}
