@@ -11,8 +11,8 @@ that:
 - A batch transform takes a list of notes and returns, for each note in order, either the new
   :class:`~casenotes.records.Note` or a :class:`~casenotes.errors.RecordError` saying why that one
   note cannot be processed (it goes to the rejects file; the run goes on).
-- Results come back in input order. At most ``2 × processes`` batches are in flight, so memory stays
-  bounded however long the input is (``multiprocessing.Pool.imap`` would read the whole input ahead).
+- Results come back in input order. At most ``2 × processes`` batches are in flight, so memory
+  stays bounded however long the input is (``Pool.imap`` would read the whole input ahead).
 
 Workers are started with the ``spawn`` method: each builds its own model from scratch, and no state
 (threads, open files, model handles) is inherited from the parent by accident.
