@@ -1321,7 +1321,7 @@ _SCHOOL_PLACE_WORDS = (
 )
 _SERVICE_KINDS = (
     "Children's Centre", "Family Hub", "Family Hub", "Youth Centre", "Youth Club",
-    "Community Centre", "Contact Centre", "Foodbank", "Foyer",
+    "Community Centre", "Contact Centre",
 )
 # fmt: on
 
@@ -1360,8 +1360,9 @@ def school(rng: random.Random, town_name: str | None = None, age: int | None = N
 
 
 def service_venue(rng: random.Random, town_name: str | None = None) -> str:
-    """A named local service ("Kingsmead Family Hub", "Oakfield Children's Centre", "Leeds Foyer"),
-    marked whole (``ORGANIZATION``); generic services (CAMHS, "the GP") are not generated here."""
+    """A named local service ("Kingsmead Family Hub", "Oakfield Children's Centre"), marked whole
+    (``ORGANIZATION``); generic services (CAMHS, "the GP") are not generated here. No foyers or
+    food banks: their names alone would say something about a family's needs."""
     kind = rng.choice(_SERVICE_KINDS)
     place = rng.choice(_PLACE_WORDS)
     if town_name is not None and rng.random() < 0.3:

@@ -67,7 +67,7 @@ PAST_PLAIN = (
 )
 PAST_ADULT = (  # only about parents and other adults
     "as a teenager",
-    "in her early twenties",
+    "in {poss} early twenties",
     "during a previous relationship",
     "before the children were born",
 )
@@ -201,6 +201,7 @@ class Family:
     anonymous: bool = False
     lowercase_rate: float = 0.05
     subject_kind: Subject | None = None
+    subject_possessive: str = "their"
     _fixed: dict[str, Piece] = field(default_factory=dict)
 
     def begin_note(self, day: dt.date, anonymous: bool, lowercase_rate: float) -> None:
@@ -233,7 +234,7 @@ class Family:
         if self.anonymous or rng.random() >= named_rate:
             return Piece.plain(rng.choice(person.roles))
         kind = rng.random()
-        if kind < 0.6 or person is self.child:
+        if kind < 0.6 or person is self.child or person in self.siblings:  # no titles for children
             return self._name(person)
         if kind < 0.8:
             return self._titled(person)
@@ -257,6 +258,7 @@ class Family:
         else:
             return self._other_subject()
         nominative = self.person_ref(person, named)
+        self.subject_possessive = person.possessive_pronoun
         return nominative, _possessive(nominative), person.pronoun
 
     def _other_subject(self) -> tuple[Piece, Piece, str]:
@@ -320,8 +322,9 @@ class Family:
     def _past(self) -> Piece:
         rng = self.rng
         if self.anonymous or rng.random() < 0.55:
-            adult = self.subject_kind is not Subject.CHILD and rng.random() < 0.4
-            return Piece.plain(rng.choice(PAST_ADULT if adult else PAST_PLAIN))
+            adult = self.subject_kind is Subject.PARENT and rng.random() < 0.4
+            phrase = rng.choice(PAST_ADULT if adult else PAST_PLAIN)
+            return Piece.plain(phrase.format(poss=self.subject_possessive))
         if rng.random() < 0.5:
             return _concat(Piece.plain("in "), self._slot_year())
         when = self.day - dt.timedelta(days=rng.randint(200, 2500))
