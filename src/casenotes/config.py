@@ -235,9 +235,14 @@ DEFAULT_CASE_REFERENCE_FORMATS: tuple[CaseReferenceFormat, ...] = (
         name="police_incident_log",  # CAD {1234 12/03/24}, log {1234/12MAR24}: the value only
         pattern=(
             r"\b(?i:CAD|log|incident|storm|occurrence)(?:\s+(?i:no\.?|number|ref))?[ :#]*"
-            r"(?P<value>\d{1,5}(?:\s\d{1,2}/\d{1,2}/\d{2,4}|/\d{1,2}(?i:[A-Z]{3})\d{2})?)\b"
+            r"(?P<value>\d{1,5}(?:\s\d{1,2}/\d{1,2}/\d{2,4}|/\d{1,2}(?i:[A-Z]{3})\d{2})|\d{3,5})\b"
         ),
         score=0.6,
+    ),
+    CaseReferenceFormat(
+        name="police_cad_dated",  # 1234/12MAR24 without its label: the date form is distinctive
+        pattern=r"(?<![\w/])\d{1,5}/\d{1,2}(?i:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{2}\b",
+        score=0.7,
     ),
     CaseReferenceFormat(
         name="family_court_case_number",  # MA24C00123, LS23P00456

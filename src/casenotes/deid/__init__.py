@@ -35,7 +35,13 @@ class Deidentifier:
 
     def __call__(self, notes: Sequence[Note]) -> list[Note | RecordError]:
         detections = self.analyzer.analyze(notes)
-        return [self._apply(note, found) for note, found in zip(notes, detections, strict=True)]
+        results: list[Note | RecordError] = []
+        for note, found in zip(notes, detections, strict=True):
+            try:
+                results.append(self._apply(note, found))
+            except RecordError as error:
+                results.append(error)
+        return results
 
     def _apply(self, note: Note, found) -> Note:
         from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
@@ -55,6 +61,7 @@ class Deidentifier:
                 text=note.text,
                 analyzer_results=results,
                 operators={label: operator(label) for label in {d.label for d in found}},
+                merge_entities_with_spaces=False,  # keep one item per detection, for offsets
             )
             text = outcome.text
             moves = sorted(

@@ -1,0 +1,53 @@
+"""Word lists shared by the address, location and organisation recognizers (data, not code)."""
+
+from __future__ import annotations
+
+
+def words(text: str) -> frozenset[str]:
+    """A set of whitespace-separated words: long word lists stay readable as data."""
+    return frozenset(text.split())
+
+
+# A capitalised name word: "Station", "Mary's", "O'Neill", "Stoke-on-Trent" parts, "Brunel".
+NAME_WORD = r"(?:[A-Z][a-z]+(?:['’][a-z]+|['’])?(?:-[A-Z]?[a-z]+)*)"
+
+STREET_SUFFIXES = (
+    "Road", "Rd", "Street", "St", "Close", "Cl", "Avenue", "Ave", "Way", "Lane", "Ln", "Crescent",
+    "Cres", "Drive", "Dr", "Grove", "Gr", "Terrace", "Terr", "Gardens", "Gdns", "Walk", "Court",
+    "Ct", "Place", "Pl", "View", "Rise", "Hill", "Row", "Square", "Sq", "Mews", "Parade", "Green",
+    "Vale", "Croft", "Fold", "Gate", "Brow", "Bank", "Wharf", "Yard", "Chase", "Meadows",
+    "Meadow", "Boulevard", "Approach", "Causeway", "Circus", "Crest", "End", "Garth", "Glade",
+    "Heights", "Lea", "Park", "Passage", "Path", "Quay", "Ridge", "Side", "Wynd", "Dale",
+    "Top", "Bottom", "Broadway", "Grange", "Moor", "Common", "Field", "Fields", "Hollow",
+)  # fmt: skip
+BUILDING_KINDS = (
+    "House", "Court", "Tower", "Towers", "Point", "Heights", "Lodge", "Mansions", "Buildings",
+    "Block", "Hall", "Apartments", "Flats", "Villas", "Cottages", "Cottage", "Mill", "Works",
+    "Chambers", "Centre", "Place", "Gardens", "View", "Wharf",
+)  # fmt: skip
+ESTATE_KINDS = ("Estate",)
+FLAT_WORDS = ("Flat", "Apartment", "Apt", "Unit", "Room", "Maisonette")
+
+# Words that are capitalised but never the name of a place or institution: sentence starts,
+# roles, weekdays and months. Leading ones are trimmed off a match; a name made only of these
+# (and generic words) is not a name.
+NOT_NAME_WORDS = words(
+    """
+    The A An This That These Those His Her Their Our My Your Its Local New Old Current Previous
+    Former Next Last Same Another Other Any Every Each Some No Both All
+    At In On To From With By For Of And Or But As If When While Whilst After Before During Since
+    Until Today Yesterday Tomorrow Tonight Then Now Also However Although Because
+    Mum Mums Mum's Dad Dads Dad's Nan Nan's Nana Grandma Grandad Aunt Auntie Uncle Sister Brother
+    Carer Carers Foster Stepdad Stepmum Partner Child Children Child's Children's Young Person
+    YP SW Worker Social Family Families Parent Parents
+    He She They We I It There Here Who Which What Where Why How
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Weds Thu Thurs Fri
+    Sat Sun January February March April May June July August September October November
+    December Christmas Easter Half Term
+    Attended Attends Attending Visited Visit Called Spoke Met Contacted Emailed Rang Phoned Saw
+    Went Left Joined Started Moved Excluded Refused Returned Arrived Collected Dropped Took
+    Referred Referral Discussed Agreed Informed Confirmed Reported Advised Explained Stated
+    Please Note Notes Update Plan Meeting Review Home Visit School Nursery College GP
+    Dr Mr Mrs Ms Miss Mx Prof DC PC DS DI Sgt Cllr Rev Sir Lady Lord
+    """
+)

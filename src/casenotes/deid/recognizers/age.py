@@ -1,0 +1,78 @@
+"""Ages: only the number is marked ("aged {14}", "{14} years old", "Jay ({14})")."""
+
+from __future__ import annotations
+
+import re
+
+from casenotes.deid.recognizers._base import Rule, UkRecognizer
+from casenotes.deid.recognizers._places import words
+from casenotes.records import PiiLabel
+
+_N = r"(?P<value>1[01]\d|120|\d{1,2})"
+_END = r"(?![\w/:.,-]\d|[\w])"
+# Before "3 years" / "3yrs" these mean a duration, not an age: "for 3 years", "over 2yrs".
+_DURATION_BEFORE = re.compile(
+    r"\b(?:for|over|past|last|next|in|within|after|before|about|around|almost|nearly|than|spent"
+    r"|served|lasted|sentence|sentenced|ago|took)\s+(?:the\s+)?(?:past\s+|last\s+)?$",
+    re.IGNORECASE,
+)
+# Words before "(14)" that are not people: "Section (3)", "Year (10)".
+_NOT_A_NAME = words(
+    """Section Sections Year Years Para Paragraph Step Page Pages Appendix Room Flat Act Part
+    Schedule Regulation Rule Article Point Item Question Level Stage Tier Grade Key Note Notes
+    Class Group Week Weeks Day Days Chapter Table Figure Option Box Line Form"""
+)
+
+
+class AgeRecognizer(UkRecognizer):
+    """ "aged 14", "age: 14", "14 years old", "14-year-old", "14yo", "14 y/o", "14yrs", "14 yrs
+    old", "8 months old", "8-month-old", "8 mths", "turned 15", and "(14)" straight after a
+    capitalised name. Bare unit forms ("14yrs", "8 mths") are dropped after duration words
+    ("for 3yrs"); counts ("3 children"), amounts and times never match.
+    """
+
+    NAME = "uk_age"
+    ENTITIES = (PiiLabel.AGE.value,)
+    CONTEXT = ()
+    PREFILTER = re.compile(r"\d")
+    RULES = (
+        Rule(
+            name="age_aged",
+            regex=re.compile(rf"\b(?i:aged?)\s*[:\-]?\s*{_N}{_END}"),
+            score=0.7,
+        ),
+        Rule(
+            name="age_years_old",
+            regex=re.compile(
+                rf"(?<![\w.,/£$-]){_N}\s?-?\s?(?i:years?|yrs?|months?|mths?|weeks?|wks?)"
+                rf"[\s-]+(?i:old)\b"
+            ),
+            score=0.75,
+        ),
+        Rule(
+            name="age_abbreviated",
+            regex=re.compile(rf"(?<![\w.,/£$-]){_N}\s?(?i:yo|y/o|y\.o\.?|yrs?|mths?)(?![\w/])"),
+            score=0.6,
+        ),
+        Rule(
+            name="age_turned",
+            regex=re.compile(rf"\b(?i:turned|turns|turning)\s+{_N}{_END}"),
+            score=0.5,
+        ),
+        Rule(
+            name="age_in_brackets",
+            regex=re.compile(rf"\b(?P<name>[A-Z][a-z'’-]+)\s?\({_N}\)"),
+            score=0.5,
+        ),
+    )
+
+    def accept(
+        self, text: str, match: re.Match[str], rule: Rule, start: int, end: int
+    ) -> str | None:
+        if rule.name == "age_abbreviated" and _DURATION_BEFORE.search(
+            text, max(0, start - 30), start
+        ):
+            return None
+        if rule.name == "age_in_brackets" and match.group("name") in _NOT_A_NAME:
+            return None
+        return self.ENTITIES[0]

@@ -1,0 +1,64 @@
+"""UK vehicle registrations (DVLA): current, prefix and suffix plates."""
+
+from __future__ import annotations
+
+import re
+
+from casenotes.deid.recognizers._base import Rule, UkRecognizer
+from casenotes.records import PiiLabel
+
+_CONTEXT = (
+    "reg",
+    "reg no",
+    "registration",
+    "vrm",
+    "car",
+    "vehicle",
+    "van",
+    "plate",
+    "number plate",
+    "drives",
+    "driving",
+    "drove",
+    "driven",
+    "motorbike",
+    "taxi",
+    "anpr",
+)
+
+
+class VehicleRegistrationRecognizer(UkRecognizer):
+    """``AB12 CDE`` / ``AB12CDE`` (2001-), prefix ``A123 BCD`` (1983-2001), suffix ``ABC 123D``.
+
+    Capitals only. A current plate must carry a real age identifier (02-29 for March, 51-79 for
+    September) and the letters DVLA uses (no I, Q or Z in the last three), which keeps postcodes
+    out ("LS12 3AB" has a digit where a plate has letters). Prefix and suffix plates look like
+    too many other things ("S47 CIN") and count only with vehicle context.
+    """
+
+    NAME = "uk_vehicle_registration"
+    ENTITIES = (PiiLabel.VEHICLE_REGISTRATION.value,)
+    CONTEXT = _CONTEXT
+    CONTEXT_WINDOW = 48
+    RULES = (
+        Rule(
+            name="vrm_current",
+            regex=re.compile(
+                r"(?<![\w/-])[A-HJ-PR-Y][A-HJ-PR-Y](?:0[2-9]|[12]\d|5[1-9]|[67]\d) ?"
+                r"[A-HJ-PR-Z]{3}(?![\w/-])"
+            ),
+            score=0.55,
+        ),
+        Rule(
+            name="vrm_prefix",
+            regex=re.compile(r"(?<![\w/-])[A-HJ-NP-TV-Y]\d{1,3} ?[A-HJ-PR-Y]{3}(?![\w/-])"),
+            score=0.5,
+            require_context=True,
+        ),
+        Rule(
+            name="vrm_suffix",
+            regex=re.compile(r"(?<![\w/-])[A-HJ-PR-Y]{3} ?\d{1,3}[A-HJ-NP-TV-Y](?![\w/-])"),
+            score=0.5,
+            require_context=True,
+        ),
+    )

@@ -1,0 +1,272 @@
+"""Table tests for the UK recognizers: text -> the values found for one label, near-misses beside
+hits. Each row names the label under test and every value of that label the text must yield."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from presidio_analyzer import RecognizerResult
+
+from casenotes.config import CaseReferenceFormat, DeidConfig
+from casenotes.deid.recognizers import (
+    PATTERN_NAME_KEY,
+    RECOGNIZER_NAMES,
+    CaseReferenceRecognizer,
+    build_recognizers,
+)
+from casenotes.records import PiiLabel
+
+THRESHOLD = DeidConfig().score_threshold
+
+
+def values(analyzer, text: str, label: str) -> list[str]:
+    results = analyzer.analyze(text=text, language="en", score_threshold=THRESHOLD)
+    return sorted(text[r.start : r.end] for r in results if r.entity_type == label)
+
+
+CASES: list[tuple[str, str, list[str]]] = [
+    # UK_NHS: layouts, check digit, all-same digits, label outside
+    ("NHS no: 943 476 5919.", "UK_NHS", ["943 476 5919"]),
+    ("NHS number 943-476-5919", "UK_NHS", ["943-476-5919"]),
+    ("nhs 9434765919", "UK_NHS", ["9434765919"]),
+    ("NHS no: 943 476 5918", "UK_NHS", []),  # wrong check digit
+    ("NHS no: 4444444444", "UK_NHS", []),  # all the same digit
+    ("NHS 943 476-5919", "UK_NHS", []),  # mixed separators
+    # UK_NINO
+    ("NI number AB 12 34 56 C", "UK_NINO", ["AB 12 34 56 C"]),
+    ("nino JG123456D", "UK_NINO", ["JG123456D"]),
+    ("NI no: AB 123456 C", "UK_NINO", ["AB 123456 C"]),
+    ("NI number JG123456", "UK_NINO", ["JG123456"]),  # suffix missing, with context
+    ("her ref was JG123456 today", "UK_NINO", []),  # suffix missing, no context
+    ("QQ 12 34 56 C is the example on the form", "UK_NINO", []),  # Q never first
+    ("GB123456A", "UK_NINO", []),  # unallocated prefix
+    ("AB123456E", "UK_NINO", []),  # suffix not A-D
+    # UK_UPN
+    ("UPN B801200005001", "UK_UPN", ["B801200005001"]),
+    ("UPN A801200005001", "UK_UPN", []),  # wrong check letter
+    # POSTCODE
+    ("lives at LS6 2AB with mum", "POSTCODE", ["LS6 2AB"]),
+    ("postcode ls62ab", "POSTCODE", ["ls62ab"]),
+    ("SW1A 1AA", "POSTCODE", ["SW1A 1AA"]),
+    ("they live in the M14 area", "POSTCODE", ["M14"]),
+    ("moved to LS6 last year", "POSTCODE", ["LS6"]),
+    ("postcode S17", "POSTCODE", ["S17"]),
+    ("he is in Y10 at school", "POSTCODE", []),
+    ("S47 enquiry opened in the area", "POSTCODE", []),
+    ("s17 support and s47 strategy", "POSTCODE", []),
+    ("she lives in the area, S47 strategy meeting held", "POSTCODE", []),
+    ("grade A1 in maths", "POSTCODE", []),
+    ("M14 was mentioned", "POSTCODE", []),  # outward code without context
+    ("QX1 2AB", "POSTCODE", []),  # no such area
+    # PHONE_NUMBER
+    ("mob 07700 900123", "PHONE_NUMBER", ["07700 900123"]),
+    ("07700900123", "PHONE_NUMBER", ["07700900123"]),
+    ("call +44 7700 900123.", "PHONE_NUMBER", ["+44 7700 900123"]),
+    ("+44 (0)7700 900123", "PHONE_NUMBER", ["+44 (0)7700 900123"]),
+    ("+447700900123", "PHONE_NUMBER", ["+447700900123"]),
+    ("tel 0161 496 0123", "PHONE_NUMBER", ["0161 496 0123"]),
+    ("(0113) 496 0123", "PHONE_NUMBER", ["(0113) 496 0123"]),
+    ("020 7946 0123 or 0207 946 0123", "PHONE_NUMBER", ["020 7946 0123", "0207 946 0123"]),
+    ("01632 960123", "PHONE_NUMBER", ["01632 960123"]),
+    ("(01902) 742414", "PHONE_NUMBER", ["(01902) 742414"]),
+    ("07700-900123", "PHONE_NUMBER", ["07700-900123"]),
+    ("0770 090 0123", "PHONE_NUMBER", ["0770 090 0123"]),
+    ("07700 900123 2 children", "PHONE_NUMBER", ["07700 900123"]),
+    ("NHS 943 476 5919", "PHONE_NUMBER", []),
+    ("seen 01/03/2015 at 14:30, paid £250", "PHONE_NUMBER", []),
+    ("crime ref 43/12345/24, CRI-24-018273", "PHONE_NUMBER", []),
+    ("0770090012", "PHONE_NUMBER", []),  # a digit short
+    # EMAIL_ADDRESS
+    ("email kelly.smith@hotmail.co.uk.", "EMAIL_ADDRESS", ["kelly.smith@hotmail.co.uk"]),
+    ("j.o'neill@westmarsh.gov.uk", "EMAIL_ADDRESS", ["j.o'neill@westmarsh.gov.uk"]),
+    ("mum @ home", "EMAIL_ADDRESS", []),
+    # USERNAME
+    ("added him as @jaybaby07 on there", "USERNAME", ["@jaybaby07"]),
+    ("snap: jaybaby07", "USERNAME", ["jaybaby07"]),
+    ("Snapchat: kelz.x.", "USERNAME", ["kelz.x"]),
+    ("Insta - kelz.x", "USERNAME", ["kelz.x"]),
+    ("IG xx_chloe_xx", "USERNAME", ["xx_chloe_xx"]),
+    ("TikTok @jaybaby07", "USERNAME", ["@jaybaby07"]),
+    ("see instagram.com/kelz.x", "USERNAME", ["instagram.com/kelz.x"]),
+    ("https://www.tiktok.com/@jaybaby07", "USERNAME", ["https://www.tiktok.com/@jaybaby07"]),
+    ("snapchat.com/add/lil_mo11", "USERNAME", ["snapchat.com/add/lil_mo11"]),
+    ("facebook.com/kelly.smith.12", "USERNAME", ["facebook.com/kelly.smith.12"]),
+    ("email kelly.smith@hotmail.co.uk", "USERNAME", []),  # e-mail, not a handle
+    ("she talks to friends on snap with her phone", "USERNAME", []),
+    ("she was @home all day", "USERNAME", []),
+    # VEHICLE_REGISTRATION
+    ("car reg AB12 CDE", "VEHICLE_REGISTRATION", ["AB12 CDE"]),
+    ("seen getting into YR67ABC", "VEHICLE_REGISTRATION", ["YR67ABC"]),
+    ("vehicle R123 ABC", "VEHICLE_REGISTRATION", ["R123 ABC"]),
+    ("a red car, ABC 123D", "VEHICLE_REGISTRATION", ["ABC 123D"]),
+    ("LS12 3AB", "VEHICLE_REGISTRATION", []),  # a postcode
+    ("S47 CIN meeting", "VEHICLE_REGISTRATION", []),
+    ("AB01 CDE", "VEHICLE_REGISTRATION", []),  # no such age identifier
+    # DATE / DATE_OF_BIRTH
+    ("seen 12/03/2015", "DATE", ["12/03/2015"]),
+    ("12.03.15 and 12-03-2015 and 12/3/15", "DATE", ["12-03-2015", "12.03.15", "12/3/15"]),
+    ("on Tuesday 12th March 2015", "DATE", ["12th March 2015"]),
+    ("12 Mar 2015", "DATE", ["12 Mar 2015"]),
+    ("seen on 18 May. Next visit 12 Mar. 2025", "DATE", ["12 Mar. 2025", "18 May"]),
+    ("March 12th 2015", "DATE", ["March 12th 2015"]),
+    ("2015-03-12", "DATE", ["2015-03-12"]),
+    ("in March 2019 and 03/2019", "DATE", ["03/2019", "March 2019"]),
+    ("happened in 2019", "DATE", ["2019"]),
+    ("visit on Thurs 12/03", "DATE", ["12/03"]),
+    ("under the Children Act 1989", "DATE", []),
+    ("Section 47 of the Children Act 1989 and the Children Act 2004", "DATE", []),
+    ("at 14:30 or 14.30", "DATE", []),
+    ("she rated her mood 3/10", "DATE", []),
+    ("she may attend", "DATE", []),
+    ("Jay (DOB 12/03/2015) seen 14/03/2024", "DATE_OF_BIRTH", ["12/03/2015"]),
+    ("Jay (DOB 12/03/2015) seen 14/03/2024", "DATE", ["14/03/2024"]),
+    ("d.o.b. 01.02.2010", "DATE_OF_BIRTH", ["01.02.2010"]),
+    ("date of birth: 1st May 2010", "DATE_OF_BIRTH", ["1st May 2010"]),
+    ("born on 3 June 2012", "DATE_OF_BIRTH", ["3 June 2012"]),
+    # AGE: the number only
+    ("Jay, aged 14, was seen", "AGE", ["14"]),
+    ("a 14-year-old boy and his 8 months old sister", "AGE", ["14", "8"]),
+    ("14 years old", "AGE", ["14"]),
+    ("14yo and 15 y/o", "AGE", ["14", "15"]),
+    ("Jay (14) and Mum (34)", "AGE", ["14", "34"]),
+    ("3 children in the home", "AGE", []),
+    ("paid £250 at 14:30", "AGE", []),
+    ("lived there for 3yrs", "AGE", []),
+    ("see Section (3)", "AGE", []),
+    # ADDRESS (postcode separate)
+    ("lives at 12 Station Road.", "ADDRESS", ["12 Station Road"]),
+    ("14a Kingsmead Close, Leeds LS6 2AB", "ADDRESS", ["14a Kingsmead Close, Leeds"]),
+    (
+        "Flat 3, Brunel House, 12 Station Road, Leeds.",
+        "ADDRESS",
+        ["Flat 3, Brunel House, 12 Station Road, Leeds"],
+    ),
+    ("now at Flat 3 Brunel House", "ADDRESS", ["Flat 3 Brunel House"]),
+    (
+        "Flat 3, Brunel House, Kingsmead Estate",
+        "ADDRESS",
+        ["Flat 3, Brunel House, Kingsmead Estate"],
+    ),
+    ("12 Station Road, Mum said", "ADDRESS", ["12 Station Road"]),
+    ("attended 2 Family Court hearings", "ADDRESS", []),
+    ("in Flat 3 with mum", "ADDRESS", []),
+    ("3 children", "ADDRESS", []),
+    # LOCATION: named estates and places
+    ("on the Kingsmead Estate", "LOCATION", ["Kingsmead Estate"]),
+    ("met at Victoria Park", "LOCATION", ["Victoria Park"]),
+    ("in the Car Park", "LOCATION", []),
+    # CASE_REFERENCE: value only
+    ("Mosaic ID 1234567", "CASE_REFERENCE", ["1234567"]),
+    ("ref: CIN-2024-00412", "CASE_REFERENCE", ["CIN-2024-00412"]),
+    ("case no. EH/2023/1187", "CASE_REFERENCE", ["EH/2023/1187"]),
+    ("crime ref: 43/12345/24", "CASE_REFERENCE", ["43/12345/24"]),
+    ("police ref CRI-24-018273", "CASE_REFERENCE", ["CRI-24-018273"]),
+    ("CAD 1234 12/03/24", "CASE_REFERENCE", ["1234 12/03/24"]),
+    ("log 1234/12MAR24", "CASE_REFERENCE", ["1234/12MAR24"]),
+    ("police attended, 5361/13JAN23", "CASE_REFERENCE", ["5361/13JAN23"]),
+    ("LCS ref CN123456 and Eclipse ID ECL1234567", "CASE_REFERENCE", ["CN123456", "ECL1234567"]),
+    ("case no. MA24C00123", "CASE_REFERENCE", ["MA24C00123"]),
+    ("she owes 1234567 pennies", "CASE_REFERENCE", []),  # a bare number without context
+    ("a second incident 2 weeks later", "CASE_REFERENCE", []),
+    ("mob 07700 900123", "CASE_REFERENCE", []),
+    # ORGANIZATION
+    (
+        "attends St Mary's C of E Primary School",
+        "ORGANIZATION",
+        ["St Mary's C of E Primary School"],
+    ),
+    ("Attended Oakfield Academy today.", "ORGANIZATION", ["Oakfield Academy"]),
+    (
+        "Northgate High School and Kingsmead PRU",
+        "ORGANIZATION",
+        ["Kingsmead PRU", "Northgate High School"],
+    ),
+    ("GP is Parkside Medical Centre", "ORGANIZATION", ["Parkside Medical Centre"]),
+    ("registered at Station Road Surgery", "ORGANIZATION", ["Station Road Surgery"]),
+    ("Greenfields Family Hub", "ORGANIZATION", ["Greenfields Family Hub"]),
+    ("the school called the GP and the surgery", "ORGANIZATION", []),
+    ("Children's Services, CAMHS, Early Help and Police", "ORGANIZATION", []),
+    ("referred to the Family Hub", "ORGANIZATION", []),
+    ("The Family Hub said", "ORGANIZATION", []),
+]
+
+
+@pytest.mark.parametrize(("text", "label", "expected"), CASES)
+def test_recognizers_table(recognizer_analyzer, text: str, label: str, expected: list[str]) -> None:
+    assert values(recognizer_analyzer, text, label) == sorted(expected)
+
+
+def test_every_label_but_person_has_a_recognizer() -> None:
+    emitted = {e for r in build_recognizers(DeidConfig()) for e in r.supported_entities}
+    assert emitted == {label.value for label in PiiLabel} - {"PERSON"}
+
+
+def test_results_name_their_recognizer_and_pattern(recognizer_analyzer) -> None:
+    text = "NHS no: 943 476 5919, mob 07700 900123, DOB 12/03/2015, Mosaic ID 1234567"
+    results = recognizer_analyzer.analyze(text=text, language="en", return_decision_process=True)
+    assert results
+    by_label = {r.entity_type: r for r in results}
+    assert by_label["UK_NHS"].recognition_metadata[RecognizerResult.RECOGNIZER_NAME_KEY] == "uk_nhs"
+    assert by_label["UK_NHS"].recognition_metadata[PATTERN_NAME_KEY] == "nhs_3_3_4"
+    assert by_label["CASE_REFERENCE"].recognition_metadata[PATTERN_NAME_KEY] == (
+        "mosaic_numeric_id"
+    )
+    for result in results:
+        name = result.recognition_metadata[RecognizerResult.RECOGNIZER_NAME_KEY]
+        assert name in RECOGNIZER_NAMES
+        assert result.analysis_explanation.pattern_name
+        assert result.analysis_explanation.recognizer == name
+
+
+def test_context_lifts_a_weak_score(recognizer_analyzer) -> None:
+    def score(text: str) -> float:
+        results = recognizer_analyzer.analyze(text=text, language="en", entities=["UK_NHS"])
+        return max(r.score for r in results)
+
+    assert score("NHS number 943 476 5919") > score("number is 943 476 5919 here") >= 0.85
+
+
+def test_case_reference_formats_are_configured_not_coded() -> None:
+    local = CaseReferenceFormat(
+        name="westmarsh_id", pattern=r"\bWM-\d{6}\b", score=0.7, context=("wm ref",)
+    )
+    recognizer = CaseReferenceRecognizer(DeidConfig(case_reference_formats=(local,)))
+    text = "WM ref WM-123456, Mosaic ID 1234567"
+    results = recognizer.analyze(text, ["CASE_REFERENCE"])
+    assert [(text[r.start : r.end], r.recognition_metadata[PATTERN_NAME_KEY]) for r in results] == [
+        ("WM-123456", "westmarsh_id")
+    ]
+    assert results[0].score == pytest.approx(1.0 if 0.7 + 0.35 > 1 else 0.7 + 0.35)
+
+
+def test_labels_config_selects_recognizers() -> None:
+    recognizers = build_recognizers(DeidConfig(labels=("UK_NHS", "DATE_OF_BIRTH")))
+    assert sorted(r.name for r in recognizers) == ["uk_date", "uk_nhs"]
+
+
+_RECOGNIZERS = build_recognizers(DeidConfig())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_arbitrary_unicode_never_crashes(text: str) -> None:
+    for recognizer in _RECOGNIZERS:
+        for result in recognizer.analyze(text, list(recognizer.supported_entities), None):
+            assert 0 <= result.start < result.end <= len(text)
+            assert 0.0 < result.score <= 1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["12", "Road", "Flat", "St", "Mary's", "School", "07700", "900123", " ", ",", "@", "/"]
+        ),
+        max_size=60,
+    )
+)
+def test_near_miss_soup_never_crashes(parts: list[str]) -> None:
+    text = " ".join(parts)
+    for recognizer in _RECOGNIZERS:
+        recognizer.analyze(text, list(recognizer.supported_entities), None)
