@@ -196,6 +196,45 @@ SERVICES = (
     "aldi",
     "lidl",
 )
+ABBREVIATIONS = (  # practitioners' shorthand that NER and name cues mistake for names
+    "dob",
+    "d.o.b",
+    "tel",
+    "mob",
+    "ref",
+    "chn",
+    "ptnr",
+    "nxt",
+    "wk",
+    "mtg",
+    "appt",
+    "t/c",
+    "tc",
+    "f/u",
+    "w/c",
+    "aka",
+    "re",
+    "info",
+    "nb",
+    "n/a",
+    "tbc",
+    "asap",
+    "eta",
+    "ooh",
+    "edt",
+    "iro",
+    "strat",
+    "strat disc",
+    "ehcp",
+    "sdq",
+    "asq",
+    "bmi",
+    "gcse",
+    "gcses",
+    "btec",
+    "pe",
+    "rhi",
+)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = (
     "january",
@@ -234,7 +273,7 @@ class AllowList:
     """Decides whether a detected span is a term that must stay."""
 
     def __init__(self, extra: Iterable[str] = ()) -> None:
-        terms = {*ROLE_WORDS, *SERVICES, *WEEKDAYS, *MONTHS}
+        terms = {*ROLE_WORDS, *SERVICES, *ABBREVIATIONS, *WEEKDAYS, *MONTHS}
         terms.update(normalise(term) for term in extra)
         self.terms = frozenset(terms)
 

@@ -24,6 +24,7 @@ from casenotes.deid.person import (
     PersonCueRecognizer,
     english_words,
     name_tokens,
+    plausible_name,
     propagate_names,
 )
 from casenotes.errors import ConfigError
@@ -137,6 +138,7 @@ class Analyzer:
         ner = SpacyRecognizer(
             supported_entities=sorted(set(NER_MAPPING.values())), name=NER_RECOGNIZER
         )
+        self.known_words = known_words
         recognizers = [ner, PersonCueRecognizer(known_words), *build_recognizers(config)]
         registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
         self.engine = AnalyzerEngine(
@@ -161,6 +163,7 @@ class Analyzer:
                 Detection(r.start, r.end, r.entity_type, r.score, _provenance(r))
                 for r in found
                 if not self.allow.allows(note.text[r.start : r.end])
+                and not self._implausible_person(note.text, r)
             ]
             detections = resolve_overlaps(detections)
             if self.config.propagate_names and PiiLabel.PERSON.value in self.labels:
@@ -168,13 +171,23 @@ class Analyzer:
             results.append(detections)
         return results
 
+    def _implausible_person(self, text: str, result) -> bool:
+        """spaCy calls many capitalised words PERSON ("Attendance", "Email", "Query Mum"); keep
+        its PERSON spans only when some word could be a name."""
+        if result.entity_type != PiiLabel.PERSON.value:
+            return False
+        if (result.recognition_metadata or {}).get("recognizer_name") != NER_RECOGNIZER:
+            return False
+        words = name_tokens(text[result.start : result.end])
+        return not any(plausible_name(word, self.known_words) for word in words)
+
     def _propagate(self, note: Note, detections: list[Detection]) -> list[Detection]:
         names = {
             word
             for d in detections
             if d.label == PiiLabel.PERSON.value
             for word in name_tokens(note.text[d.start : d.end])
-            if not self.allow.allows(word)
+            if not self.allow.allows(word) and plausible_name(word, self.known_words)
         }
         if note.case_id is not None:
             remembered = self._case_names.setdefault(note.case_id, set())
@@ -186,7 +199,7 @@ class Analyzer:
         taken = [(d.start, d.end) for d in detections]
         extra = [
             Detection(start, end, PiiLabel.PERSON.value, PROPAGATION_SCORE, PROPAGATION_RECOGNIZER)
-            for start, end in propagate_names(note.text, names, taken)
+            for start, end in propagate_names(note.text, names, taken, self.known_words)
         ]
         return sorted(detections + extra, key=lambda d: d.start)
 

@@ -120,6 +120,87 @@ SPEECH_CUES = frozenset(
     }
 )
 _SUFFIXES = ("'s", "s", "es", "ed", "d", "ing", "er", "ers", "ly", "ies")
+SEASONS_AND_MONTHS = frozenset({"summer", "autumn", "april", "may", "june", "august"})
+# Labels in headers and forms after which the next capitalised words are a name:
+# "Author: Rayyan Gallagher", "Recorded by KING, Rocky", "Attendees: Jo Bell (SW)".
+LABEL_CUES = frozenset(
+    {
+        "author",
+        "name",
+        "client",
+        "subject",
+        "referrer",
+        "recorded",
+        "entered",
+        "updated",
+        "attendees",
+        "present",
+        "minutes",
+        "apologies",
+        "signed",
+        "approved",
+        "completed",
+        "authorised",
+        "authorized",
+        "caller",
+        "notified",
+        "chair",
+        "chaired",
+    }
+)
+# Role words after which a lower-case word is often a verb, not a name ("Mum confirming").
+VERB_PRONE_ROLES = frozenset({"mum", "mother", "dad", "father", "child", "baby", "yp", "sw", "hv"})
+NOT_NAMES = frozenset(
+    [
+        "english",
+        "french",
+        "german",
+        "polish",
+        "spanish",
+        "italian",
+        "romanian",
+        "lithuanian",
+        "latvian",
+        "portuguese",
+        "turkish",
+        "kurdish",
+        "arabic",
+        "urdu",
+        "punjabi",
+        "bengali",
+        "somali",
+        "tigrinya",
+        "amharic",
+        "chinese",
+        "mandarin",
+        "cantonese",
+        "british",
+        "irish",
+        "scottish",
+        "welsh",
+        "african",
+        "caribbean",
+        "asian",
+        "european",
+        "muslim",
+        "christian",
+        "hindu",
+        "sikh",
+        "jewish",
+        "catholic",
+        "christmas",
+        "easter",
+        "eid",
+        "diwali",
+        "vaisakhi",
+        "hanukkah",
+        "ramadan",
+        "navratri",
+        "holi",
+        "passover",
+        "halloween",
+    ]
+)
 # Words that are also first names in the census lists but are far more often plain English in
 # case notes; as names they need a capital letter away from a sentence start, or a cue.
 COMMON_WORDS = frozenset(
@@ -320,6 +401,31 @@ def first_names() -> frozenset[str]:
     return frozenset(found)
 
 
+SURNAME_MAX_RANK = 20_000  # beyond this the census surnames are mostly ordinary words
+
+
+@cache
+def last_names() -> frozenset[str]:
+    """Lower-cased common surnames (census rank <= SURNAME_MAX_RANK) from the ``names`` package."""
+    text = resources.files("names").joinpath("dist.all.last").read_text(encoding="utf-8")
+    found = set()
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and int(parts[3]) <= SURNAME_MAX_RANK:
+            found.add(parts[0].lower())
+    return frozenset(found)
+
+
+def plausible_name(word: str, known_words: frozenset[str]) -> bool:
+    """A word that could be a name: a known first name or surname, or no English word."""
+    lower = word.lower()
+    if lower in NOT_NAMES or lower in ROLE_CUES or lower in TITLES:
+        return False
+    if lower in first_names() or lower in last_names():
+        return True
+    return lower not in COMMON_WORDS and bool(known_words) and lower not in known_words
+
+
 def _is_name_word(text: str) -> bool:
     return bool(_WORD.match(text)) and len(text) > 1
 
@@ -329,6 +435,27 @@ def _sentence_start(doc, index: int) -> bool:
         return True
     previous = doc[index - 1].text
     return previous in {".", "!", "?", ":", ";", "-", "–", "—", "|"} or "\n" in previous
+
+
+def _near_known(word: str, known: frozenset[str]) -> bool:
+    """True if deleting one letter or swapping two neighbours gives a known word."""
+    if len(word) < 4:
+        return False
+    for i in range(len(word)):
+        shorter = word[:i] + word[i + 1 :]
+        if len(shorter) >= 4 and shorter in known:
+            return True
+    for i in range(len(word) - 1):
+        if word[:i] + word[i + 1] + word[i] + word[i + 2 :] in known:
+            return True
+    return False
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
 
 
 def english_words(nlp) -> frozenset[str]:
@@ -349,24 +476,38 @@ def english_words(nlp) -> frozenset[str]:
             for form, lemmas in table.items():
                 words.add(form)
                 words.update(lemmas)
-    return frozenset(word for word in words if word.isalpha())
+    return frozenset(word for word in words if word.isalpha()) | _stop_words()
 
 
 class PersonCueRecognizer(EntityRecognizer):
     """PERSON spans from titles, role cues, contact verbs and a first-name lexicon."""
 
     def __init__(self, known_words: frozenset[str] = frozenset()) -> None:
-        self.known_words = known_words
+        self.known_words = known_words | _stop_words()
         super().__init__(supported_entities=[ENTITY], name=NAME, supported_language="en")
 
-    def _unknown(self, lower: str) -> bool:
-        """Not an English word the model knows, in any common inflection."""
-        if not self.known_words or lower in self.known_words or lower in COMMON_WORDS:
+    def _unknown(self, lower: str, slips: bool = False) -> bool:
+        """Not an English word the model knows, in any common inflection or compound; with
+        ``slips``, nor one typing slip away from one (for capitalised words with no cue)."""
+        known = self.known_words
+        if not known or lower in known or lower in COMMON_WORDS:
             return False
-        return not any(
-            lower.endswith(suffix) and lower[: -len(suffix)] in self.known_words
-            for suffix in _SUFFIXES
-        )
+        for suffix in _SUFFIXES:
+            if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
+                base = lower[: -len(suffix)]
+                if (
+                    base in known
+                    or base + "e" in known
+                    or (len(base) > 2 and base[-1] == base[-2] and base[:-1] in known)
+                ):
+                    return False
+        # compounds written as one word: "timescale", "letterbox" (not "jay|den")
+        if len(lower) >= 8 and any(
+            lower[:i] in known and lower[i:] in known for i in range(3, len(lower) - 2)
+        ):
+            return False
+        # one slip of the keyboard away from a word: "Casse", "Nexxt", "Puprose"
+        return not (slips and lower not in first_names() and _near_known(lower, known))
 
     def load(self) -> None:
         first_names()
@@ -402,9 +543,22 @@ class PersonCueRecognizer(EntityRecognizer):
                 if first < end < n and doc[end].text == ")" and not words & ROLE_CUES:
                     found = (first, end, 0.85, "role_bracket")
             # Role + name in apposition: "mum's partner Dean", "SW Jane Cole", "friend jayden"
-            elif lower in ROLE_CUES and nxt < n and self._apposed_name(doc[nxt], lexicon):
-                end = self._name_run(doc, nxt, capitalised=doc[nxt].is_title)
-                found = (nxt, max(end, nxt + 1), 0.7, "role_apposition")
+            elif lower in ROLE_CUES and nxt < n and self._apposition_start(doc, i, lexicon):
+                j = nxt + (doc[nxt].text == ",")
+                end = self._name_run(doc, j, capitalised=doc[j].is_title)
+                found = (j, max(end, j + 1), 0.7, "role_apposition")
+            # Header and form labels: "Author: Rayyan Gallagher", "Recorded by KING, Rocky"
+            elif lower in LABEL_CUES and nxt < n:
+                j = nxt
+                while j < n and doc[j].text in {":", "by", "-", "–"} and j - nxt < 2:
+                    j += 1
+                end = self._name_run(doc, j, capitalised=True)
+                if end < n - 1 and doc[end].text == "," and end > j:  # "KING, Rocky"
+                    after = self._name_run(doc, end + 1, capitalised=True, limit=2)
+                    if after > end + 1 and doc[j].is_upper:
+                        end = after
+                if end > j and j > nxt:
+                    found = (j, end, 0.7, "form_label")
             # Contact verb + name: "spoke to jayden", "met with Kai"
             elif lower in CONTACT_CUES:
                 j = nxt + (1 if nxt < n and doc[nxt].lower_ in CONTACT_LINKS else 0)
@@ -432,11 +586,25 @@ class PersonCueRecognizer(EntityRecognizer):
             elif (
                 token.is_title
                 and lower in lexicon
-                and lower not in COMMON_WORDS
-                and not _sentence_start(doc, i)
+                and lower not in NOT_NAMES
+                and (
+                    (not _sentence_start(doc, i) and self._not_a_season(doc, i))
+                    or (nxt < n and doc[nxt].text in {"'s", "’s"})
+                )
             ):
                 end = self._name_run(doc, i, capitalised=True)
                 found = (i, max(end, i + 1), 0.5, "first_name_lexicon")
+            # A capitalised word that is no English word the model knows: "Oliwia", "Chinedu"
+            elif (
+                token.is_title
+                and len(token.text) >= 3
+                and token.text.isalpha()
+                and lower not in NOT_NAMES
+                and not (nxt < n and doc[nxt].text in {"-", "‐"} and not token.whitespace_)
+                and self._unknown(lower, slips=True)
+            ):
+                end = self._name_run(doc, i, capitalised=True)
+                found = (i, max(end, i + 1), 0.45, "unknown_capitalised")
             if found is None:
                 i += 1
                 continue
@@ -445,6 +613,38 @@ class PersonCueRecognizer(EntityRecognizer):
             results.append(self._result(span.start_char, span.end_char, score, rule))
             i = max(end, i + 1)
         return results
+
+    @staticmethod
+    def _not_a_season(doc, i: int) -> bool:
+        """ "over the Summer", "in May": a month or season, not a name."""
+        if doc[i].lower_ not in SEASONS_AND_MONTHS:
+            return doc[i].lower_ not in COMMON_WORDS or doc[i - 1].lower_ not in {"the", "a"}
+        return doc[i - 1].lower_ not in {
+            "the",
+            "this",
+            "last",
+            "next",
+            "over",
+            "during",
+            "in",
+            "of",
+            "by",
+            "since",
+            "until",
+            "from",
+            "early",
+            "late",
+        }
+
+    def _apposition_start(self, doc, i: int, lexicon: frozenset[str]) -> bool:
+        """A name follows the role word at ``i``, directly or after a comma ("a friend, erin")."""
+        j = i + 1
+        if doc[j].text == "," and j + 1 < len(doc):
+            j += 1
+        token = doc[j]
+        if token.is_lower and doc[i].lower_ in VERB_PRONE_ROLES:
+            return False
+        return self._apposed_name(token, lexicon)
 
     def _apposed_name(self, token, lexicon: frozenset[str]) -> bool:
         """A name right after a role word: "partner Dean", "Nan Rose", "friend aaliyah"."""
@@ -457,7 +657,7 @@ class PersonCueRecognizer(EntityRecognizer):
 
     def _looks_like_name(self, token, lexicon: frozenset[str], cue: bool) -> bool:
         lower = token.lower_
-        if not _is_name_word(token.text) or lower in ROLE_CUES or lower in COMMON_WORDS:
+        if not _is_name_word(token.text) or lower in ROLE_CUES | TITLES | COMMON_WORDS | NOT_NAMES:
             return False
         if lower in lexicon:
             return True
@@ -526,16 +726,19 @@ def name_tokens(value: str) -> list[str]:
 
 
 def propagate_names(
-    text: str, names: Iterable[str], taken: list[tuple[int, int]]
+    text: str,
+    names: Iterable[str],
+    taken: list[tuple[int, int]],
+    known_words: frozenset[str] = frozenset(),
 ) -> list[tuple[int, int]]:
     """Other occurrences of ``names`` in ``text`` that no found span already covers.
 
-    A name that is also a common word ("Hope", "Will") is matched only where capitalised;
+    A name that is also a word ("Hope", "Will", "Smith") is matched only where capitalised;
     any other name in any case ("jayden", "JAYDEN").
     """
     found: list[tuple[int, int]] = []
     for name in sorted(set(names), key=len, reverse=True):
-        common = name.lower() in COMMON_WORDS
+        common = name.lower() in COMMON_WORDS or name.lower() in known_words
         flags = 0 if common else re.IGNORECASE
         pattern = re.compile(rf"(?<![\w'’-]){re.escape(name)}(?![\w-])", flags)
         for match in pattern.finditer(text):
