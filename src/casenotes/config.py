@@ -221,6 +221,10 @@ DEFAULT_CASE_REFERENCE_FORMATS: tuple[CaseReferenceFormat, ...] = (
             "capita",
             "person no",
             "client no",
+            "contact record",
+            "record",
+            "contact no",
+            "referral no",
         ),
     ),
     CaseReferenceFormat(
@@ -265,8 +269,14 @@ class DeidConfig(StrictModel):
     date_shift_max_days: int = Field(default=180, ge=1, le=3650)
     key_env: str = "CASENOTES_KEY"
     case_reference_formats: tuple[CaseReferenceFormat, ...] = DEFAULT_CASE_REFERENCE_FORMATS
+    local_case_reference_formats: tuple[CaseReferenceFormat, ...] = ()
     allow_list: tuple[str, ...] = ()
     propagate_names: bool = True
+
+    @property
+    def all_case_reference_formats(self) -> tuple[CaseReferenceFormat, ...]:
+        """The built-in formats (unless replaced) plus the authority's local ones."""
+        return self.case_reference_formats + self.local_case_reference_formats
 
     @model_validator(mode="after")
     def _known_labels(self) -> DeidConfig:

@@ -168,6 +168,7 @@ class Analyzer:
             detections = resolve_overlaps(detections)
             if self.config.propagate_names and PiiLabel.PERSON.value in self.labels:
                 detections = self._propagate(note, detections)
+            detections = _propagate_values(note.text, detections)
             results.append(detections)
         return results
 
@@ -202,6 +203,39 @@ class Analyzer:
             for start, end in propagate_names(note.text, names, taken, self.known_words)
         ]
         return sorted(detections + extra, key=lambda d: d.start)
+
+
+VALUE_PROPAGATION_RECOGNIZER = "value_propagation"
+MIN_PROPAGATED_VALUE = 4
+
+
+def _propagate_values(text: str, detections: list[Detection]) -> list[Detection]:
+    """Other exact occurrences (any case) of every detected value go too, with its label:
+    a school, address or number found once is removed everywhere in the note."""
+    lowered = text.lower()
+    taken = [(d.start, d.end) for d in detections]
+    extra: list[Detection] = []
+    seen: set[str] = set()
+    for detection in detections:
+        value = lowered[detection.start : detection.end]
+        if len(value) < MIN_PROPAGATED_VALUE or value in seen or detection.label == "PERSON":
+            continue
+        seen.add(value)
+        start = lowered.find(value)
+        while start >= 0:
+            end = start + len(value)
+            boundary = (start == 0 or not lowered[start - 1].isalnum()) and (
+                end == len(lowered) or not lowered[end].isalnum()
+            )
+            if boundary and all(end <= s or start >= e for s, e in taken):
+                extra.append(
+                    Detection(
+                        start, end, detection.label, detection.score, VALUE_PROPAGATION_RECOGNIZER
+                    )
+                )
+                taken.append((start, end))
+            start = lowered.find(value, start + 1)
+    return sorted(detections + extra, key=lambda d: d.start) if extra else detections
 
 
 def _provenance(result) -> str:

@@ -120,6 +120,38 @@ SPEECH_CUES = frozenset(
     }
 )
 _SUFFIXES = ("'s", "s", "es", "ed", "d", "ing", "er", "ers", "ly", "ies")
+BRACKET_ROLES = frozenset(
+    {
+        "sw",
+        "dsl",
+        "hv",
+        "police",
+        "health",
+        "tm",
+        "iro",
+        "fsw",
+        "senco",
+        "gp",
+        "yot",
+        "ehw",
+        "mum",
+        "dad",
+        "nan",
+        "chair",
+        "minutes",
+        "advocate",
+        "teacher",
+        "midwife",
+        "interpreter",
+        "housing",
+        "school",
+        "nursery",
+        "camhs",
+        "probation",
+        "education",
+        "manager",
+    }
+)
 SEASONS_AND_MONTHS = frozenset({"summer", "autumn", "april", "may", "june", "august"})
 # Labels in headers and forms after which the next capitalised words are a name:
 # "Author: Rayyan Gallagher", "Recorded by KING, Rocky", "Attendees: Jo Bell (SW)".
@@ -547,18 +579,25 @@ class PersonCueRecognizer(EntityRecognizer):
                 j = nxt + (doc[nxt].text == ",")
                 end = self._name_run(doc, j, capitalised=doc[j].is_title)
                 found = (j, max(end, j + 1), 0.7, "role_apposition")
-            # Header and form labels: "Author: Rayyan Gallagher", "Recorded by KING, Rocky"
-            elif lower in LABEL_CUES and nxt < n:
+            # Header and form labels: "Author: Rayyan Gallagher", "Recorded by KING, Rocky",
+            # "Name: rami ibrahim", "Child: mills, alexander" (the label is trusted: any case)
+            elif (lower in LABEL_CUES or (lower in ROLE_CUES and doc[nxt].text == ":")) and (
+                nxt < n
+            ):
                 j = nxt
                 while j < n and doc[j].text in {":", "by", "-", "–"} and j - nxt < 2:
                     j += 1
-                end = self._name_run(doc, j, capitalised=True)
+                end = self._label_run(doc, j)
                 if end < n - 1 and doc[end].text == "," and end > j:  # "KING, Rocky"
-                    after = self._name_run(doc, end + 1, capitalised=True, limit=2)
-                    if after > end + 1 and doc[j].is_upper:
+                    after = self._label_run(doc, end + 1, limit=2)
+                    if after > end + 1 and end - j == 1 and doc[end].whitespace_:
                         end = after
                 if end > j and j > nxt:
                     found = (j, end, 0.7, "form_label")
+            # A name before a bracketed role: "Holly Gill (SW)", "holly gill (DSL)"
+            elif self._role_in_brackets_after(doc, i):
+                end = self._label_run(doc, i, limit=3)
+                found = (i, end, 0.7, "name_before_role")
             # Contact verb + name: "spoke to jayden", "met with Kai"
             elif lower in CONTACT_CUES:
                 j = nxt + (1 if nxt < n and doc[nxt].lower_ in CONTACT_LINKS else 0)
@@ -613,6 +652,28 @@ class PersonCueRecognizer(EntityRecognizer):
             results.append(self._result(span.start_char, span.end_char, score, rule))
             i = max(end, i + 1)
         return results
+
+    @staticmethod
+    def _label_run(doc, start: int, limit: int = 3) -> int:
+        """Name words after a trusted label, in any case, until punctuation or a role word."""
+        end = start
+        while end < len(doc) and end - start < limit:
+            lower = doc[end].lower_
+            if not _is_name_word(doc[end].text) or lower in ROLE_CUES | TITLES | _stop_words():
+                break
+            end += 1
+        return end
+
+    def _role_in_brackets_after(self, doc, i: int) -> bool:
+        if not _is_name_word(doc[i].text) or doc[i].lower_ in ROLE_CUES | TITLES | _stop_words():
+            return False
+        end = self._label_run(doc, i, limit=3)
+        return (
+            end + 2 < len(doc)
+            and doc[end].text == "("
+            and doc[end + 1].lower_ in BRACKET_ROLES
+            and doc[end + 2].text == ")"
+        )
 
     @staticmethod
     def _not_a_season(doc, i: int) -> bool:

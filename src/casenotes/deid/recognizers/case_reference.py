@@ -27,7 +27,7 @@ def format_rule(case_format: CaseReferenceFormat) -> Rule:
 class CaseReferenceRecognizer(UkRecognizer):
     """Mosaic / LCS / Eclipse ids, ``CIN-2024-00412``, ``EH/2023/1187``, police crime references
     (``43/12345/24``, ``CRI-24-018273``), CAD logs (``CAD {1234 12/03/24}``), court case numbers:
-    whatever ``config.case_reference_formats`` lists. Only the value is marked, never its label.
+    whatever ``config.all_case_reference_formats`` lists. Only the value is marked, never its label.
     """
 
     NAME = "uk_case_reference"
@@ -36,7 +36,7 @@ class CaseReferenceRecognizer(UkRecognizer):
     CONTEXT_WINDOW = 32
 
     def __init__(self, config: DeidConfig | None = None, supported_language: str = "en") -> None:
-        self._formats = (config or DeidConfig()).case_reference_formats
+        self._formats = (config or DeidConfig()).all_case_reference_formats
         super().__init__(supported_language)
 
     def rules(self) -> tuple[Rule, ...]:

@@ -1,0 +1,172 @@
+"""The whole de-identification engine on the real spaCy model and Presidio (loaded once)."""
+
+import json
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from casenotes.config import DeidConfig, SynthConfig, validate_config
+from casenotes.deid import Deidentifier
+from casenotes.errors import ConfigError, ExitCode
+from casenotes.records import Mention, Note, RiskLabel
+from casenotes.synth.generator import generate
+
+KEY = b"k" * 32
+NOTE = Note(
+    note_id="n1",
+    case_id="c1",
+    text=(
+        "Home visit to Jayden Okafor (DOB 12/03/2015) at 14 Mill Lane, LS6 2AB. "
+        "Mum (Summer) said jayden is drinking heavily. NHS no. 943 476 5919. "
+        "Call 07700 900123. SW and YP discussed Section 47 on Tuesday with CAMHS."
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def placeholder():
+    return Deidentifier(DeidConfig(), mode="placeholder")
+
+
+@pytest.fixture(scope="module")
+def pseudonym():
+    return Deidentifier(DeidConfig(), mode="pseudonym", key=KEY)
+
+
+def test_placeholders_replace_identifiers_and_keep_role_words(placeholder):
+    (out,) = placeholder([NOTE])
+    for value in (
+        "Jayden",
+        "jayden",
+        "Okafor",
+        "Summer",
+        "Mill Lane",
+        "LS6 2AB",
+        "943 476 5919",
+        "07700 900123",
+        "12/03/2015",
+    ):
+        assert value not in out.text, value
+    for kept in ("Mum", "SW", "YP", "Section 47", "Tuesday", "CAMHS", "drinking heavily"):
+        assert kept in out.text, kept
+    assert "[PERSON_1]" in out.text
+    assert "March 2015" in out.text  # dates of birth are generalised, not removed
+    labels = {span.label.value for span in out.pii}
+    assert {"PERSON", "DATE_OF_BIRTH", "ADDRESS", "POSTCODE", "UK_NHS", "PHONE_NUMBER"} <= labels
+    # pii offsets point into the ORIGINAL text; every span has its recognizer
+    first = next(span for span in out.pii if span.label.value == "UK_NHS")
+    assert NOTE.text[first.start : first.end] == "943 476 5919"
+    assert all(span.recognizer for span in out.pii)
+
+
+def test_mentions_move_with_the_text(placeholder):
+    start = NOTE.text.index("drinking heavily")
+    note = Note(
+        NOTE.note_id,
+        NOTE.text,
+        NOTE.case_id,
+        mentions=(Mention(start, start + 16, RiskLabel.SUBSTANCE_MISUSE),),
+    )
+    (out,) = placeholder([note])
+    (moved,) = out.mentions
+    assert out.text[moved.start : moved.end] == "drinking heavily"
+
+
+def test_pseudonyms_link_across_notes_files_and_runs(pseudonym):
+    other = Note("n2", "Spoke to Jayden Okafor at school.", case_id="c2")
+    first, second = pseudonym([NOTE, other])
+    again = Deidentifier(DeidConfig(), mode="pseudonym", key=KEY)([other])[0]
+    tokens = [w for w in first.text.split() if w.startswith("PERSON_")]
+    assert tokens and all(t.rstrip(".,") in second.text for t in tokens[:2])
+    assert again.text == second.text
+    unlinked = Deidentifier(DeidConfig(), mode="pseudonym", key=b"z" * 32)([other])[0]
+    assert unlinked.text != second.text
+
+
+def test_keyed_modes_refuse_without_a_key():
+    with pytest.raises(ConfigError, match="secret key"):
+        Deidentifier(DeidConfig(), mode="pseudonym", key=None)
+
+
+def test_local_case_reference_formats_are_added_by_config():
+    config = validate_config(
+        {
+            "local_case_reference_formats": [
+                {"name": "early_help_id", "pattern": r"\bEHM-\d{6}\b", "score": 0.85}
+            ]
+        },
+        DeidConfig,
+    )
+    note = Note("n", "Early Help record EHM-004211 opened.")
+    (plain,) = Deidentifier(DeidConfig())([note])
+    (local,) = Deidentifier(config)([note])
+    assert "EHM-004211" in plain.text
+    assert "EHM-004211" not in local.text
+
+
+def test_no_detected_value_survives_in_synthetic_notes(placeholder):
+    notes = list(generate(SynthConfig(notes=60, seed=77)))
+    for note, out in zip(notes, placeholder(notes), strict=True):
+        for span in out.pii:
+            value = note.text[span.start : span.end]
+            if span.label.value in {"AGE", "DATE_OF_BIRTH"} or len(value) < 4:
+                continue  # ages are kept and DOBs generalised by policy
+            assert value not in out.text, (note.note_id, span.label.value)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=300))
+def test_arbitrary_unicode_never_crashes(placeholder, text):
+    (out,) = placeholder([Note("x", text)])
+    assert isinstance(out.text, str)
+
+
+def test_cli_deidentify_streams_rejects_and_never_logs_values(tmp_path, caplog):
+    notes = list(generate(SynthConfig(notes=12, seed=5)))
+    source = tmp_path / "in.jsonl"
+    lines = [json.dumps(n.to_record()) for n in notes] + ['{"note_id": "bad"}']
+    source.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    env = {**os.environ, "CASENOTES_KEY": ""}
+    with caplog.at_level(logging.DEBUG):
+        done = subprocess.run(
+            [sys.executable, "-m", "casenotes.cli", "deidentify", str(source), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
+    assert done.returncode == 0, done.stderr
+    assert "read 13, wrote 12" in done.stderr and "rejected 1" in done.stderr
+    written = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["note_id"] for r in written] == [n.note_id for n in notes]
+    values = {n.text[p.start : p.end] for n in notes for p in n.pii if p.end - p.start >= 4}
+    logs = done.stdout + done.stderr + caplog.text
+    assert not [v for v in values if v in logs]
+
+    refused = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "casenotes.cli",
+            "deidentify",
+            str(source),
+            "--out",
+            str(tmp_path / "p.jsonl"),
+            "--mode",
+            "pseudonym",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert refused.returncode == ExitCode.BAD_CONFIG
+    assert "refuses to pseudonymise" in refused.stderr
