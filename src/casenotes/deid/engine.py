@@ -63,6 +63,33 @@ class Detection:
         )
 
 
+def _no_context_enhancer_class():
+    from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+
+    class NoContextEnhancer(ContextAwareEnhancer):
+        """The UK recognizers weigh their own context words (whole words and phrases just before
+        the value); Presidio's single-lemma enhancement would only add noise and time."""
+
+        def __init__(self) -> None:
+            super().__init__(
+                context_similarity_factor=0.0,
+                min_score_with_context_similarity=0.0,
+                context_prefix_count=0,
+                context_suffix_count=0,
+            )
+
+        def enhance_using_context(
+            self, text, raw_results, nlp_artifacts, recognizers, context=None
+        ):
+            return raw_results
+
+    return NoContextEnhancer
+
+
+def _NoContextEnhancer():
+    return _no_context_enhancer_class()()
+
+
 def _load_pipeline(model: str):
     import spacy
 
@@ -120,15 +147,18 @@ class Analyzer:
                 entities, scores = self._get_updated_entities(
                     list(doc.ents), self._get_scores_for_entities(doc)
                 )
-                return NlpArtifacts(
+                strings = doc.vocab.strings
+                artifacts = NlpArtifacts(
                     entities=entities,
                     tokens=doc,
-                    tokens_indices=[token.idx for token in doc],
-                    lemmas=[token.lower_ for token in doc],
-                    nlp_engine=self,
+                    tokens_indices=doc.to_array("IDX").tolist(),
+                    lemmas=[strings[key] for key in doc.to_array("LOWER").tolist()],
+                    nlp_engine=None,  # skips Presidio's keyword list, which nothing here uses
                     language=language,
                     scores=scores,
                 )
+                artifacts.nlp_engine = self
+                return artifacts
 
         self.nlp_engine = _PreloadedSpacy(
             models=[{"lang_code": "en", "model_name": config.model}],
@@ -142,7 +172,10 @@ class Analyzer:
         recognizers = [ner, PersonCueRecognizer(known_words), *build_recognizers(config)]
         registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
         self.engine = AnalyzerEngine(
-            registry=registry, nlp_engine=self.nlp_engine, supported_languages=["en"]
+            registry=registry,
+            nlp_engine=self.nlp_engine,
+            supported_languages=["en"],
+            context_aware_enhancer=_NoContextEnhancer(),
         )
         self._case_names: OrderedDict[str, set[str]] = OrderedDict()
 

@@ -665,6 +665,8 @@ class PersonCueRecognizer(EntityRecognizer):
         return end
 
     def _role_in_brackets_after(self, doc, i: int) -> bool:
+        if "(" not in doc.text[doc[i].idx : doc[i].idx + 60]:
+            return False
         if not _is_name_word(doc[i].text) or doc[i].lower_ in ROLE_CUES | TITLES | _stop_words():
             return False
         end = self._label_run(doc, i, limit=3)
