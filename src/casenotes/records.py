@@ -245,6 +245,8 @@ class Note:
             if spans is None:
                 continue
             object.__setattr__(self, name, tuple(spans))
+            if name == "pii":
+                continue  # after de-identification, pii offsets point into the ORIGINAL text
             for span in spans:
                 if span.end > len(self.text):
                     raise RecordError(
