@@ -12,7 +12,7 @@ from casenotes.config import CaseReferenceFormat, DeidConfig
 from casenotes.deid.recognizers import (
     PATTERN_NAME_KEY,
     RECOGNIZER_NAMES,
-    CaseReferenceRecognizer,
+    UkCaseReferenceRecognizer,
     build_recognizers,
 )
 from casenotes.records import PiiLabel
@@ -231,7 +231,7 @@ def test_case_reference_formats_are_configured_not_coded() -> None:
     local = CaseReferenceFormat(
         name="westmarsh_id", pattern=r"\bWM-\d{6}\b", score=0.7, context=("wm ref",)
     )
-    recognizer = CaseReferenceRecognizer(DeidConfig(case_reference_formats=(local,)))
+    recognizer = UkCaseReferenceRecognizer(DeidConfig(case_reference_formats=(local,)))
     text = "WM ref WM-123456, Mosaic ID 1234567"
     results = recognizer.analyze(text, ["CASE_REFERENCE"])
     assert [(text[r.start : r.end], r.recognition_metadata[PATTERN_NAME_KEY]) for r in results] == [

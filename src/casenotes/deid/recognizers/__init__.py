@@ -12,39 +12,39 @@ from presidio_analyzer import EntityRecognizer
 
 from casenotes.config import DeidConfig
 from casenotes.deid.recognizers._base import PATTERN_NAME_KEY, Rule, UkRecognizer
-from casenotes.deid.recognizers.address import AddressRecognizer
-from casenotes.deid.recognizers.age import AgeRecognizer
-from casenotes.deid.recognizers.case_reference import CaseReferenceRecognizer
-from casenotes.deid.recognizers.dates import DateRecognizer
-from casenotes.deid.recognizers.email import EmailRecognizer
-from casenotes.deid.recognizers.location import LocationRecognizer
-from casenotes.deid.recognizers.nhs import NhsNumberRecognizer
-from casenotes.deid.recognizers.nino import NinoRecognizer
-from casenotes.deid.recognizers.organization import OrganizationRecognizer
-from casenotes.deid.recognizers.phone import PhoneNumberRecognizer
-from casenotes.deid.recognizers.postcode import PostcodeRecognizer
-from casenotes.deid.recognizers.upn import UpnRecognizer
-from casenotes.deid.recognizers.username import UsernameRecognizer
-from casenotes.deid.recognizers.vehicle import VehicleRegistrationRecognizer
+from casenotes.deid.recognizers.address import UkAddressRecognizer
+from casenotes.deid.recognizers.age import UkAgeRecognizer
+from casenotes.deid.recognizers.case_reference import UkCaseReferenceRecognizer
+from casenotes.deid.recognizers.dates import UkDateRecognizer
+from casenotes.deid.recognizers.email import UkEmailRecognizer
+from casenotes.deid.recognizers.location import UkLocationRecognizer
+from casenotes.deid.recognizers.nhs import UkNhsNumberRecognizer
+from casenotes.deid.recognizers.nino import UkNinoRecognizer
+from casenotes.deid.recognizers.organization import UkOrganizationRecognizer
+from casenotes.deid.recognizers.phone import UkPhoneNumberRecognizer
+from casenotes.deid.recognizers.postcode import UkPostcodeRecognizer
+from casenotes.deid.recognizers.upn import UkUpnRecognizer
+from casenotes.deid.recognizers.username import UkUsernameRecognizer
+from casenotes.deid.recognizers.vehicle import UkVehicleRegistrationRecognizer
 
 _FIXED: tuple[type[UkRecognizer], ...] = (
-    NhsNumberRecognizer,
-    NinoRecognizer,
-    UpnRecognizer,
-    PostcodeRecognizer,
-    PhoneNumberRecognizer,
-    EmailRecognizer,
-    UsernameRecognizer,
-    VehicleRegistrationRecognizer,
-    DateRecognizer,
-    AgeRecognizer,
-    AddressRecognizer,
-    LocationRecognizer,
-    OrganizationRecognizer,
+    UkNhsNumberRecognizer,
+    UkNinoRecognizer,
+    UkUpnRecognizer,
+    UkPostcodeRecognizer,
+    UkPhoneNumberRecognizer,
+    UkEmailRecognizer,
+    UkUsernameRecognizer,
+    UkVehicleRegistrationRecognizer,
+    UkDateRecognizer,
+    UkAgeRecognizer,
+    UkAddressRecognizer,
+    UkLocationRecognizer,
+    UkOrganizationRecognizer,
 )
 RECOGNIZER_NAMES: tuple[str, ...] = (
     *(cls.NAME for cls in _FIXED),
-    CaseReferenceRecognizer.NAME,
+    UkCaseReferenceRecognizer.NAME,
 )
 
 
@@ -53,7 +53,7 @@ def build_recognizers(config: DeidConfig | None = None) -> list[EntityRecognizer
     when empty). Case-reference formats come from ``config.case_reference_formats``."""
     config = config or DeidConfig()
     recognizers: list[UkRecognizer] = [cls() for cls in _FIXED]
-    recognizers.append(CaseReferenceRecognizer(config))
+    recognizers.append(UkCaseReferenceRecognizer(config))
     if config.labels:
         wanted = set(config.labels)
         recognizers = [r for r in recognizers if wanted & set(r.supported_entities)]
@@ -63,21 +63,21 @@ def build_recognizers(config: DeidConfig | None = None) -> list[EntityRecognizer
 __all__ = [
     "PATTERN_NAME_KEY",
     "RECOGNIZER_NAMES",
-    "AddressRecognizer",
-    "AgeRecognizer",
-    "CaseReferenceRecognizer",
-    "DateRecognizer",
-    "EmailRecognizer",
-    "LocationRecognizer",
-    "NhsNumberRecognizer",
-    "NinoRecognizer",
-    "OrganizationRecognizer",
-    "PhoneNumberRecognizer",
-    "PostcodeRecognizer",
+    "UkAddressRecognizer",
+    "UkAgeRecognizer",
+    "UkCaseReferenceRecognizer",
+    "UkDateRecognizer",
+    "UkEmailRecognizer",
+    "UkLocationRecognizer",
+    "UkNhsNumberRecognizer",
+    "UkNinoRecognizer",
+    "UkOrganizationRecognizer",
+    "UkPhoneNumberRecognizer",
+    "UkPostcodeRecognizer",
     "Rule",
     "UkRecognizer",
-    "UpnRecognizer",
-    "UsernameRecognizer",
-    "VehicleRegistrationRecognizer",
+    "UkUpnRecognizer",
+    "UkUsernameRecognizer",
+    "UkVehicleRegistrationRecognizer",
     "build_recognizers",
 ]

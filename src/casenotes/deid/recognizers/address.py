@@ -43,7 +43,7 @@ _COURTS = re.compile(
 )
 
 
-class AddressRecognizer(UkRecognizer):
+class UkAddressRecognizer(UkRecognizer):
     """ "12 Station Road", "14a Kingsmead Close", "Flat 3, Brunel House, 12 Station Road",
     "Flat 3 Brunel House", "Flat 3, Brunel House, Kingsmead Estate", "Flat 2, 5 Mill Lane",
     "Brunel House, 12 Station Road", then an optional ", Town".

@@ -24,7 +24,7 @@ _NOT_A_NAME = words(
 )
 
 
-class AgeRecognizer(UkRecognizer):
+class UkAgeRecognizer(UkRecognizer):
     """ "aged 14", "age: 14", "14 years old", "14-year-old", "14yo", "14 y/o", "14yrs", "14 yrs
     old", "8 months old", "8-month-old", "8 mths", "turned 15", and "(14)" straight after a
     capitalised name. Bare unit forms ("14yrs", "8 mths") are dropped after duration words

@@ -24,7 +24,7 @@ def format_rule(case_format: CaseReferenceFormat) -> Rule:
     )
 
 
-class CaseReferenceRecognizer(UkRecognizer):
+class UkCaseReferenceRecognizer(UkRecognizer):
     """Mosaic / LCS / Eclipse ids, ``CIN-2024-00412``, ``EH/2023/1187``, police crime references
     (``43/12345/24``, ``CRI-24-018273``), CAD logs (``CAD {1234 12/03/24}``), court case numbers:
     whatever ``config.all_case_reference_formats`` lists. Only the value is marked, never its label.

@@ -50,7 +50,7 @@ _SCALE_BEFORE = re.compile(
 )
 
 
-class DateRecognizer(UkRecognizer):
+class UkDateRecognizer(UkRecognizer):
     """``12/03/2015``, ``12.03.15``, ``12-03-2015``, ``12/3/15``, ``2015-03-12``,
     ``12th March 2015``, ``12 Mar``, ``12th of March``, ``March 12th 2015``, ``March 2019``,
     ``03/2019``; a bare year only after a cue ("in {2019}", "since {2018}"); a day/month without
@@ -156,4 +156,4 @@ class DateRecognizer(UkRecognizer):
         return results
 
 
-__all__ = ["DateRecognizer", "RecognizerResult"]
+__all__ = ["UkDateRecognizer", "RecognizerResult"]

@@ -8,7 +8,7 @@ from casenotes.deid.recognizers._base import Rule, UkRecognizer
 from casenotes.records import PiiLabel
 
 
-class EmailRecognizer(UkRecognizer):
+class UkEmailRecognizer(UkRecognizer):
     """``kelly.smith@hotmail.co.uk``, ``j.o'neill@westmarsh.gov.uk``: the whole address.
 
     The text is skipped without an "@".

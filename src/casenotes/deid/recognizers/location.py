@@ -20,7 +20,7 @@ _GENERIC = frozenset(
 )  # fmt: skip
 
 
-class LocationRecognizer(UkRecognizer):
+class UkLocationRecognizer(UkRecognizer):
     """A capitalised name plus a place kind: "Kingsmead Estate", "Victoria Park", "Fernhill Retail
     Park", "Meadowbank Shopping Centre". A lower-case "the" and leading roles, weekdays and
     sentence-start words stay outside; generic names ("Car Park") are not places. Inside a flat

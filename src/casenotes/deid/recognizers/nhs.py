@@ -9,7 +9,7 @@ from casenotes.identifiers import is_valid_nhs
 from casenotes.records import PiiLabel
 
 
-class NhsNumberRecognizer(UkRecognizer):
+class UkNhsNumberRecognizer(UkRecognizer):
     """``943 476 5919``, ``943-476-5919``, ``9434765919``; all-same-digit numbers are rejected.
 
     Only the value is marked ("NHS no: {943 476 5919}"). A valid check digit alone scores 0.85

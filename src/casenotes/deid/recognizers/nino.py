@@ -12,7 +12,7 @@ _PREFIX = r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
 _DIGITS = r"\d{2} ?\d{2} ?\d{2}"
 
 
-class NinoRecognizer(UkRecognizer):
+class UkNinoRecognizer(UkRecognizer):
     """``AB 12 34 56 C``, ``AB123456C``, ``AB 123456 C`` (any case).
 
     Without its suffix letter ("AB123456") a NINO looks like other references (an LCS id

@@ -37,7 +37,7 @@ _GENERIC = words(
 _TITLES = frozenset({"Dr", "Mr", "Mrs", "Ms", "Miss", "Mx", "Prof", "Dr."})
 
 
-class OrganizationRecognizer(UkRecognizer):
+class UkOrganizationRecognizer(UkRecognizer):
     """ "St Mary's C of E Primary School", "Oakfield Academy", "Northgate High School",
     "Kingsmead PRU", "Leeds City College", "Parkside Medical Centre", "Station Road Surgery",
     "Greenfields Family Hub", "St James's University Hospital": capitalised name words and an

@@ -38,7 +38,7 @@ def national_digits(value: str) -> str | None:
     return "0" + digits if len(digits) in _LENGTHS[digits[0]] else None
 
 
-class PhoneNumberRecognizer(UkRecognizer):
+class UkPhoneNumberRecognizer(UkRecognizer):
     """07700 900123, 07700900123, +44 7700 900123, +44 (0)7700 900123, 0161 496 0123,
     (0113) 496 0123, 020 7946 0123, 0207 946 0123, 01632 960123, 0800 1111, 0300 123 4567.
 

@@ -18,7 +18,7 @@ _NOT_A_PLACE_AFTER = re.compile(
 _AREA_AFTER = re.compile(r"\s+(?:area|district|postcode)\b", re.IGNORECASE)
 
 
-class PostcodeRecognizer(UkRecognizer):
+class UkPostcodeRecognizer(UkRecognizer):
     """Full postcodes (``LS6 2AB``, ``ls62ab``) checked against Royal Mail's format rules.
 
     An outward code on its own is only a postcode near "postcode", "area", "lives in" and the

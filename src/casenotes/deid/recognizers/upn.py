@@ -9,7 +9,7 @@ from casenotes.identifiers import is_valid_upn
 from casenotes.records import PiiLabel
 
 
-class UpnRecognizer(UkRecognizer):
+class UkUpnRecognizer(UkRecognizer):
     """``B801200005001``; the DfE mod-23 check letter must agree (``identifiers.is_valid_upn``)."""
 
     NAME = "uk_upn"

@@ -34,7 +34,7 @@ _NOT_HANDLES = words(
 _AT_NOT_HANDLES = frozenset({"home", "school", "work", "college", "nans", "mums", "dads"})
 
 
-class UsernameRecognizer(UkRecognizer):
+class UkUsernameRecognizer(UkRecognizer):
     """``@jaybaby07`` (with its "@"), ``snap: jaybaby07`` / ``Insta - kelz.x`` / ``TikTok @x``
     (the value only), ``instagram.com/kelz.x`` and ``https://www.tiktok.com/@x`` (whole URL).
 

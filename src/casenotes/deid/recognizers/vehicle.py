@@ -27,7 +27,7 @@ _CONTEXT = (
 )
 
 
-class VehicleRegistrationRecognizer(UkRecognizer):
+class UkVehicleRegistrationRecognizer(UkRecognizer):
     """``AB12 CDE`` / ``AB12CDE`` (2001-), prefix ``A123 BCD`` (1983-2001), suffix ``ABC 123D``.
 
     Capitals only. A current plate must carry a real age identifier (02-29 for March, 51-79 for
