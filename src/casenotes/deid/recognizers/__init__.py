@@ -63,6 +63,7 @@ def build_recognizers(config: DeidConfig | None = None) -> list[EntityRecognizer
 __all__ = [
     "PATTERN_NAME_KEY",
     "RECOGNIZER_NAMES",
+    "Rule",
     "UkAddressRecognizer",
     "UkAgeRecognizer",
     "UkCaseReferenceRecognizer",
@@ -74,7 +75,6 @@ __all__ = [
     "UkOrganizationRecognizer",
     "UkPhoneNumberRecognizer",
     "UkPostcodeRecognizer",
-    "Rule",
     "UkRecognizer",
     "UkUpnRecognizer",
     "UkUsernameRecognizer",

@@ -156,4 +156,4 @@ class UkDateRecognizer(UkRecognizer):
         return results
 
 
-__all__ = ["UkDateRecognizer", "RecognizerResult"]
+__all__ = ["RecognizerResult", "UkDateRecognizer"]
