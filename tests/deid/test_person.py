@@ -81,3 +81,27 @@ def test_propagation_of_word_names_needs_the_capital():
     found = propagate_names(text, ["Hope"], taken=[(0, 4)])
     assert [text[s:e] for s, e in found] == ["Hope"]
     assert found[0][0] == text.rindex("Hope")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Author:",
+        "Author",
+        "Mum (",
+        "Mum",
+        "Ms",
+        "spoke to",
+        "Child:",
+        "a friend,",
+        "Dean",
+        "Holly Gill (",
+        "Holly Gill (SW",
+        "KING,",
+        "Recorded by",
+        "(",
+        "Mum (Summer",
+    ],
+)
+def test_cues_at_the_very_end_of_a_note_do_not_crash(recognizer, text):
+    assert isinstance(people(recognizer, text), list)

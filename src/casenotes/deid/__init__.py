@@ -10,6 +10,12 @@ conventions never produce).
 from __future__ import annotations
 
 import functools
+import os
+
+# Presidio's e-mail recognizer builds a tldextract extractor when it is imported, and that would
+# try to download the public-suffix list. An empty value makes it use its bundled snapshot. This
+# is the one import-time action in the package: it must happen before presidio is imported.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 from collections.abc import Sequence
 
 from casenotes.config import DeidConfig

@@ -581,9 +581,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 found = (j, max(end, j + 1), 0.7, "role_apposition")
             # Header and form labels: "Author: Rayyan Gallagher", "Recorded by KING, Rocky",
             # "Name: rami ibrahim", "Child: mills, alexander" (the label is trusted: any case)
-            elif (lower in LABEL_CUES or (lower in ROLE_CUES and doc[nxt].text == ":")) and (
-                nxt < n
-            ):
+            elif nxt < n and (lower in LABEL_CUES or (lower in ROLE_CUES and doc[nxt].text == ":")):
                 j = nxt
                 while j < n and doc[j].text in {":", "by", "-", "–"} and j - nxt < 2:
                     j += 1
