@@ -49,7 +49,7 @@ def people(recognizer, text):
         # near misses: seasons, festivals, typos, verbs after role words, headings
         ("Over the Summer the family went away.", []),
         ("The family celebrated Eid with relatives.", []),
-        ("Nexxt steps: SW to review.", []),
+        ("Assessmment completed by SW.", []),
         ("Message from Mum confirming the appointment.", []),
         ("Timescale for the report is 10 days.", []),
         # near misses: role words, services and words that are names stay

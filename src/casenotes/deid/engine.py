@@ -45,6 +45,9 @@ NER_RECOGNIZER = "spacy_ner"
 PROPAGATION_RECOGNIZER = "name_propagation"
 PROPAGATION_SCORE = 0.7
 MAX_REMEMBERED_CASES = 10_000
+TRUSTED_NAME_CUES = frozenset(
+    {"title", "role_bracket", "role_apposition", "form_label", "name_before_role"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,12 +219,18 @@ class Analyzer:
         return not any(plausible_name(word, self.known_words) for word in words)
 
     def _propagate(self, note: Note, detections: list[Detection]) -> list[Detection]:
+        # Names from cues (titles, roles, form labels) are trusted whatever the word; spaCy's
+        # guesses and the weaker cues are propagated only when the word could be a name.
         names = {
             word
             for d in detections
             if d.label == PiiLabel.PERSON.value
             for word in name_tokens(note.text[d.start : d.end])
-            if not self.allow.allows(word) and plausible_name(word, self.known_words)
+            if not self.allow.allows(word)
+            and (
+                d.recognizer.split(":")[-1] in TRUSTED_NAME_CUES
+                or plausible_name(word, self.known_words)
+            )
         }
         if note.case_id is not None:
             remembered = self._case_names.setdefault(note.case_id, set())
@@ -275,7 +284,9 @@ def _provenance(result) -> str:
     metadata = result.recognition_metadata or {}
     name = metadata.get("recognizer_name") or "unknown"
     explanation = result.analysis_explanation
-    pattern = getattr(explanation, "pattern_name", None) if explanation else None
+    pattern = metadata.get("pattern_name") or (
+        getattr(explanation, "pattern_name", None) if explanation else None
+    )
     return f"{name}:{pattern}" if pattern else str(name)
 
 

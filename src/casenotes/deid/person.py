@@ -475,7 +475,7 @@ def _near_known(word: str, known: frozenset[str]) -> bool:
         return False
     for i in range(len(word)):
         shorter = word[:i] + word[i + 1 :]
-        if len(shorter) >= 4 and shorter in known:
+        if len(shorter) >= 5 and shorter in known:
             return True
     for i in range(len(word) - 1):
         if word[:i] + word[i + 1] + word[i] + word[i + 2 :] in known:
@@ -525,7 +525,7 @@ class PersonCueRecognizer(EntityRecognizer):
         if not known or lower in known or lower in COMMON_WORDS:
             return False
         for suffix in _SUFFIXES:
-            if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
+            if lower.endswith(suffix) and len(lower) >= len(suffix) + 4:
                 base = lower[: -len(suffix)]
                 if (
                     base in known
@@ -769,6 +769,7 @@ class PersonCueRecognizer(EntityRecognizer):
             recognition_metadata={
                 RecognizerResult.RECOGNIZER_NAME_KEY: NAME,
                 RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                "pattern_name": rule,
             },
         )
 
@@ -800,8 +801,12 @@ def propagate_names(
     found: list[tuple[int, int]] = []
     for name in sorted(set(names), key=len, reverse=True):
         common = name.lower() in COMMON_WORDS or name.lower() in known_words
-        flags = 0 if common else re.IGNORECASE
-        pattern = re.compile(rf"(?<![\w'’-]){re.escape(name)}(?![\w-])", flags)
+        if common:  # the word as found, and capitalised ("rami" found -> "Rami" too)
+            forms = {name, name[:1].upper() + name[1:]}
+            alternatives = "|".join(re.escape(form) for form in sorted(forms))
+            pattern = re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w-])")
+        else:
+            pattern = re.compile(rf"(?<![\w'’-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken + found):
