@@ -68,8 +68,9 @@ def main() -> None:
     synthetic = generate(SynthConfig(notes=args.notes, seed=HELD_OUT_SEED))
     reports = score_corpus(synthetic, config, vanilla=not args.no_vanilla)
     summary["corpora"]["synthetic_held_out"] = {"notes": args.notes, "systems": reports}
-    sections.append(markdown(reports, f"Held-out synthetic notes (seed {HELD_OUT_SEED}, "
-                                      f"{args.notes} notes)"))
+    sections.append(
+        markdown(reports, f"Held-out synthetic notes (seed {HELD_OUT_SEED}, {args.notes} notes)")
+    )
     print(f"synthetic: {time.perf_counter() - start:.0f}s")
 
     if EXTERNAL.exists():
@@ -79,7 +80,9 @@ def main() -> None:
             presidio_research_notes(EXTERNAL), config, vanilla=not args.no_vanilla, labels=labels
         )
         summary["corpora"]["presidio_research_synth_v2"] = {"labels": labels, "systems": reports}
-        sections.append(markdown(reports, "presidio-research synth_dataset_v2 (shared label types)"))
+        sections.append(
+            markdown(reports, "presidio-research synth_dataset_v2 (shared label types)")
+        )
         print(f"presidio-research: {time.perf_counter() - start:.0f}s")
     else:
         print(f"skipped presidio-research: {EXTERNAL} not found")
@@ -94,9 +97,11 @@ def main() -> None:
     for name, corpus in summary["corpora"].items():
         for system, report in corpus["systems"].items():
             overall = report["span_by_label"].get("ALL", {})
-            print(f"{name:28} {system:18} recall(direct) {report['direct_identifier_recall']} "
-                  f"leak {report['leak_rate']} P {overall.get('precision')} "
-                  f"R {overall.get('recall')} F2 {overall.get('f2')}")
+            print(
+                f"{name:28} {system:18} recall(direct) {report['direct_identifier_recall']} "
+                f"leak {report['leak_rate']} P {overall.get('precision')} "
+                f"R {overall.get('recall')} F2 {overall.get('f2')}"
+            )
 
 
 if __name__ == "__main__":

@@ -312,6 +312,145 @@ def evaluate_deid(
     )
 
 
+# ------------------------------------------------------------------------------------ extract
+SHOW_WARNING = "for synthetic or de-identified notes only: the page contains the note's text"
+
+
+def _log_rule_sets(settings) -> None:
+    from casenotes.extract.rules import load_context_rules, load_risk_rules, load_subject_rules
+
+    described = [
+        load_risk_rules(settings.risk_rules).describe(),
+        load_context_rules(settings.context_rules).describe(),
+        load_subject_rules(settings.subject_rules).describe(),
+    ]
+    console.print(
+        "rules: " + ", ".join(f"{r['name']} v{r['version']} ({r['digest']})" for r in described)
+    )
+
+
+@app.command()
+def extract(
+    source: Annotated[str, typer.Argument(help="Notes: a file, a directory or a quoted glob.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output (.jsonl, .csv, .parquet).")],
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    cases: Annotated[
+        Path | None,
+        typer.Option(help="Also write per-case timelines and toxic-trio windows (JSONL) here."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Config TOML. Default: configs/extract.toml if present.")
+    ] = None,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Rejects file. Default: OUT's name + .rejects.jsonl.")
+    ] = None,
+) -> None:
+    """Find risk-factor mentions with their qualifiers; adds `mentions` and a `risks` summary."""
+    from casenotes.extract.config import load_extract_config
+    from casenotes.extract.pipeline import extractor_factory
+    from casenotes.io import default_rejects_path, process_notes
+
+    settings = load_extract_config(config)
+    _log_rule_sets(settings)
+    rejects_path = rejects or default_rejects_path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("extract", total=None, rate="-")
+        counts = process_notes(
+            source,
+            out,
+            factory=extractor_factory(settings),
+            processes=processes,
+            batch_size=settings.batch_size,
+            rejects_path=rejects_path,
+            progress=_Meter(progress, task),
+        )
+    _report_counts(counts, out, rejects_path, time.perf_counter() - start)
+    if cases is not None:
+        from casenotes.extract.summaries import case_summaries
+        from casenotes.io import read_notes
+
+        cases.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        with cases.open("w", encoding="utf-8") as handle:
+            notes = (item.note for item in read_notes(out))
+            for summary in case_summaries(
+                notes, settings.toxic_trio_window_days, settings.timeline_note_ids
+            ):
+                handle.write(json.dumps(summary) + "\n")
+                written += 1
+        console.print(f"wrote {written:,} case summaries to {cases}")
+
+
+@app.command()
+def show(
+    note_file: Annotated[Path, typer.Argument(help="Notes file (synthetic or de-identified).")],
+    note_id: Annotated[str, typer.Option("--id", help="note_id of the note to render.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")],
+    gold: Annotated[
+        bool, typer.Option("--gold/--extract", help="Show the file's own mentions instead.")
+    ] = False,
+    config: Annotated[
+        Path | None, typer.Option(help="Config TOML. Default: configs/extract.toml if present.")
+    ] = None,
+) -> None:
+    """Render one note as HTML with its mentions highlighted and their qualifiers labelled."""
+    from casenotes.errors import InputError
+    from casenotes.extract.config import load_extract_config
+    from casenotes.extract.pipeline import build_pipeline, doc_mentions
+    from casenotes.extract.render import render_html
+    from casenotes.io import read_notes
+
+    console.print(f"warning: {SHOW_WARNING}")
+    note = next((i.note for i in read_notes(note_file) if i.note.note_id == note_id), None)
+    if note is None:
+        raise InputError(f"{note_file}: no note with note_id {note_id!r}")
+    if gold:
+        if note.mentions is None:
+            raise InputError(f"{note_file}: note {note_id!r} has no `mentions` to show")
+        mentions = note.mentions
+    else:
+        mentions = doc_mentions(build_pipeline(load_extract_config(config))(note.text))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_html(note, mentions, source=note_file.name), encoding="utf-8")
+    out.chmod(0o600)
+    console.print(f"wrote note {note_id} with {len(mentions)} mention(s) to {out}")
+
+
+@evaluate_app.command("extract")
+def evaluate_extract(
+    gold: Annotated[str, typer.Argument(help="Gold corpus with `mentions` (file/dir/glob).")],
+    out: Annotated[
+        Path, typer.Option(help="Folder for extract_eval.json and extract_eval.md.")
+    ] = Path("evaluation/results"),
+    config: Annotated[
+        Path | None, typer.Option(help="Config TOML. Default: configs/extract.toml if present.")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Report file stem.")] = "extract_eval",
+) -> None:
+    """Mention P/R/F1, qualifier accuracy, note-level and toxic-trio F1 vs keyword and NegEx."""
+    from casenotes.extract.config import load_extract_config
+    from casenotes.extract.evaluate import markdown, score_corpus
+    from casenotes.io import read_notes
+
+    settings = load_extract_config(config)
+    reader = read_notes(gold)
+    result = score_corpus((item.note for item in reader), settings)
+    payload = {"gold": gold, "input": reader.counts.to_dict(), **result}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (out / f"{name}.md").write_text(markdown(result, f"Extraction on {gold}"))
+    ours = result["systems"]["casenotes"]
+    stdout.print(
+        f"mention F1 {ours['mentions']['ALL']['f1']}, note-level F1 "
+        f"{ours['note_categories']['ALL']['f1']}, toxic-trio F1 {ours['toxic_trio']['f1']} "
+        f"(keyword baseline note-level F1 "
+        f"{result['systems']['keyword']['note_categories']['ALL']['f1']}); "
+        f"report: {out / (name + '.md')}"
+    )
+
+
 def main() -> None:
     """Entry point: offline-safe environment, then the app, mapping errors to exit codes."""
     for key, value in OFFLINE_ENVIRONMENT.items():

@@ -1,0 +1,731 @@
+"""spaCy components: the risk-factor matcher and the ConText qualifier.
+
+``RiskMatcher`` finds risk mentions with a PhraseMatcher on NORM (case-insensitive lexicon, plain
+token patterns expanded to phrases), a second one on ORTH for case-sensitive abbreviations, and a
+token Matcher for the remaining patterns. First it writes the lexicon word to ``token.norm_`` of
+tokens one typo away from it ("dometic"). It drops matches inside service and role names
+(``exclude`` rules) and section headings ("Alcohol:"), keeps the longest of overlapping matches,
+joins same-label mentions linked only by connectors ("depression and anxiety") and writes them to
+``doc.spans["risks"]`` with ``span._.risk_rule`` naming the rule.
+
+``ContextQualifier`` sets ``span._.negated``, ``span._.subject``, ``span._.temporality`` and
+``span._.certainty`` on those spans with ConText: each trigger sets its category's qualifier on the
+mentions within its scope (``max_scope`` words in its direction, inside one sentence or line, and
+not across a terminator); the nearest trigger wins per qualifier. Subject comes from the rule's own
+subject ("open to CAMHS" is the child's), then subject triggers, then the nearest person word in the
+clause (pronouns resolved to the last compatible person word; names only when the note gives their
+role, "Mum (Sarah)"), then the label's default. Neither component needs a parser, NER or a
+sentencizer: sentences are split by rule (line breaks, ". ", "! ", "? ").
+
+Both get their rules in ``initialize()`` (the packaged files by default) and save them with
+``to_disk`` so a pipeline saved with ``nlp.to_disk`` carries its exact rules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from spacy.attrs import LOWER, NORM, ORTH, SPACY
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span, SpanGroup
+from spacy.util import filter_spans
+
+from casenotes.extract.fuzzy import TypoIndex
+from casenotes.extract.rules import (
+    ContextRule,
+    ContextRuleSet,
+    LoadedRules,
+    RiskRule,
+    RiskRuleSet,
+    SubjectRuleSet,
+    load_context_rules,
+    load_risk_rules,
+    load_subject_rules,
+    parse_rules,
+)
+from casenotes.records import Certainty, RiskLabel, Subject, Temporality
+
+SPANS_KEY = "risks"
+RULE_ATTR = "risk_rule"
+QUALIFIER_ATTRS: dict[str, Any] = {
+    "negated": False,
+    "subject": None,
+    "temporality": Temporality.CURRENT.value,
+    "certainty": Certainty.AFFIRMED.value,
+}
+RULES_FILE_NAME = "rules.json"
+CONTEXT_TYPO_MIN_LENGTH = 4  # "taht", "riisk", "deies", "hwever", "whethher", "suspcets"
+WEIGHTS_KEY = "casenotes_scope_weights"
+LIST_WORDS = frozenset({"and", "or", "nor", "&", "/"})
+HEADING_MARKS = frozenset({":"})
+NEWLINE = "\n"
+PLACEHOLDER = re.compile(r"^(?:PERSON|NAME)_?\d*$")
+NAME_FOLLOWERS = frozenset(
+    {
+        "is",
+        "was",
+        "has",
+        "had",
+        "'s",
+        "and",
+        "said",
+        "says",
+        "told",
+        "disclosed",
+        "reported",
+        "(",
+        ",",
+        "stated",
+        "shared",
+        "explained",
+        "appeared",
+        "presented",
+        "seemed",
+        "attended",
+        "remains",
+        "continues",
+        "may",
+        "might",
+        "could",
+        "will",
+        "would",
+        "did",
+        "does",
+        "have",
+    }
+)
+# a parent or other person "reported", "is concerned"... is speaking about someone else's risk;
+# a child who "disclosed" is usually speaking about their own
+SPEAKER_CATEGORIES = frozenset({"parent", "other"})
+AUXILIARIES = frozenset({"is", "was", "are", "were", "has", "had", "have", "also", "then"})
+SENTENCE_ENDS = frozenset({".", "!", "?", "...", "…"})
+
+
+def register_extensions() -> None:
+    """Add the span attributes the components write (idempotent; run when a component is built)."""
+    if not Span.has_extension(RULE_ATTR):
+        Span.set_extension(RULE_ATTR, default=None)
+    for name, default in QUALIFIER_ATTRS.items():
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=default)
+
+
+def _variants(phrase: str) -> list[str]:
+    """A phrase and its hyphen variants: "sofa-surfing" → also "sofa surfing", "sofasurfing"."""
+    out = [phrase]
+    if "-" in phrase:
+        out += [phrase.replace("-", " "), phrase.replace("-", "")]
+    return list(dict.fromkeys(out))
+
+
+MAX_PATTERN_PHRASES = 20_000
+
+
+def _as_phrases(pattern: list[dict[str, Any]]) -> list[list[str]] | None:
+    """Every word sequence a pattern of plain ``LOWER`` tokens (``IN`` lists, ``OP: "?"``) matches.
+
+    Such patterns go to the PhraseMatcher (hash lookups) instead of the token Matcher, which tries
+    every pattern at every token. None when the pattern uses anything else.
+    """
+    sequences: list[list[str]] = [[]]
+    for token in pattern:
+        keys = set(token) - {"OP"}
+        if keys != {"LOWER"} or token.get("OP", "?") != "?":
+            return None
+        value = token["LOWER"]
+        if isinstance(value, str):
+            words = [value.lower()]
+        elif isinstance(value, dict) and set(value) == {"IN"}:
+            words = [str(word).lower() for word in value["IN"]]
+        else:
+            return None
+        optional = token.get("OP") == "?"
+        sequences = [[*seq, w] for seq in sequences for w in words] + (
+            sequences if optional else []
+        )
+        if len(sequences) > MAX_PATTERN_PHRASES:
+            return None
+    return [seq for seq in sequences if seq]
+
+
+def _expand(pattern: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Split a pattern whose first token is ``{LOWER: {IN: [...]}}`` into one pattern per word.
+
+    Set predicates run in Python on every token, plain attribute values in C: the split keeps the
+    matcher fast (the first token is tried at every position; later ones only after a match).
+    """
+    first = pattern[0] if pattern else {}
+    value = first.get("LOWER")
+    if set(first) == {"LOWER"} and isinstance(value, dict) and set(value) == {"IN"}:
+        return [[{"LOWER": word}, *pattern[1:]] for word in value["IN"]]
+    return [list(pattern)]
+
+
+class _RuleMatcher:
+    """Phrase (case-insensitive on NORM, and exact) and token-pattern matching of rules."""
+
+    def __init__(self, nlp: Language, rules: Iterable[Any]) -> None:
+        self.lower = PhraseMatcher(nlp.vocab, attr="NORM")
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.tokens = Matcher(nlp.vocab)
+        self.rules: dict[str, Any] = {}
+        for rule in rules:
+            self.rules[rule.id] = rule
+            if rule.phrases:
+                phrases = [v for phrase in rule.phrases for v in _variants(phrase)]
+                docs = [nlp.make_doc(phrase) for phrase in phrases]
+                (self.exact if rule.case_sensitive else self.lower).add(rule.id, docs)
+            token_patterns = []
+            for pattern in rule.patterns:
+                sequences = _as_phrases(pattern)
+                if sequences is None:
+                    token_patterns += _expand(pattern)
+                else:
+                    self.lower.add(rule.id, [Doc(nlp.vocab, words=words) for words in sequences])
+            if token_patterns:
+                self.tokens.add(rule.id, token_patterns)
+        self._active = [m for m in (self.lower, self.exact, self.tokens) if len(m)]
+
+    def __call__(self, doc: Doc) -> list[tuple[Any, int, int]]:
+        """(rule, start, end) for every match, in no particular order."""
+        vocab = doc.vocab.strings
+        found = []
+        for matcher in self._active:
+            for match_id, start, end in matcher(doc):
+                found.append((self.rules[vocab[match_id]], start, end))
+        return found
+
+
+def _segments(doc: Doc) -> list[int]:
+    """A segment (sentence) number per token, by rule: a new segment after a line break and after
+    ".", "!" or "?" followed by a space ("?cannabis use" is a query, not the end of a sentence).
+    """
+    strings = doc.vocab.strings
+    ends = {strings.add(mark) for mark in SENTENCE_ENDS}
+    segment, out, after_break = 0, [], False
+    for orth, space in doc.to_array([ORTH, SPACY]).tolist():
+        if after_break:
+            segment += 1
+        out.append(segment)
+        after_break = (orth in ends and bool(space)) or (
+            orth not in ends and NEWLINE in strings[orth] and not strings[orth].strip()
+        )
+    return out
+
+
+def correct_typos(doc: Doc, typos: TypoIndex) -> None:
+    """Write the lexicon word to ``token.norm_`` of tokens one typo away from it."""
+    strings = doc.vocab.strings
+    shortest = typos.min_length - 1
+    for i, (lower, norm) in enumerate(doc.to_array([LOWER, NORM]).tolist()):
+        if lower != norm:
+            continue  # already corrected, or a tokenizer norm ("n't")
+        text = strings[lower]
+        if len(text) >= shortest:
+            corrected = typos.correct(text)
+            if corrected is not None:
+                doc[i].norm_ = corrected
+
+
+def _is_heading(doc: Doc, start: int, end: int) -> bool:
+    """True for a match that starts a line or sentence and is followed by a colon ("Alcohol:")."""
+    if end >= len(doc) or doc[end].text not in HEADING_MARKS:
+        return False
+    if start == 0:
+        return True
+    before = doc[start - 1].text
+    return NEWLINE in before or before in {"-", "*", "•", "."}
+
+
+class RiskMatcher:
+    """Find risk-factor mentions from the risk rule file; see the module docstring."""
+
+    def __init__(self, nlp: Language, name: str, spans_key: str = SPANS_KEY) -> None:
+        register_extensions()
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        self.rules: LoadedRules | None = None
+        self._raw: bytes | None = None
+        self._matcher: _RuleMatcher | None = None
+
+    # ----------------------------------------------------------------------------- rules
+    def initialize(
+        self,
+        get_examples: Any = None,
+        *,
+        nlp: Language | None = None,
+        rules_path: str | None = None,
+    ) -> None:
+        """Load the rules: the packaged lexicon, or ``rules_path``."""
+        self.set_rules(load_risk_rules(rules_path))
+
+    def set_rules(self, rules: LoadedRules) -> None:
+        if not isinstance(rules.data, RiskRuleSet):
+            raise TypeError("RiskMatcher needs a risk rule set")
+        self.rules = rules
+        self._matcher = _RuleMatcher(self.nlp, rules.data.rules)
+        words = {
+            word
+            for rule in rules.data.rules
+            if rule.kind == "mention" and not rule.case_sensitive
+            for phrase in rule.phrases
+            for word in phrase.lower().split()
+        }
+        self._typos = TypoIndex(words, rules.data.fuzzy_min_length, rules.data.fuzzy_ignore)
+        self._connectors = frozenset(c.lower() for c in rules.data.connectors)
+        self._max_gap = rules.data.max_connector_gap
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [rule.id for rule in self.rules.data.rules] if self.rules else []
+
+    # ----------------------------------------------------------------------------- matching
+    def __call__(self, doc: Doc) -> Doc:
+        if self._matcher is None:
+            self.initialize()
+        assert self._matcher is not None
+        correct_typos(doc, self._typos)
+        matches = self._matcher(doc)
+        excluded = [(s, e) for rule, s, e in matches if rule.kind == "exclude"]
+        excluded += [(s, e) for _, s, e in matches if _is_heading(doc, s, e)]
+        spans, rules_of = [], {}
+        for rule, start, end in matches:
+            if rule.kind == "exclude":
+                continue
+            if any(s < end and start < e for s, e in excluded):
+                continue
+            span = Span(doc, start, end, label=rule.label.value)
+            spans.append(span)
+            # the first rule wins for identical spans; filter_spans keeps one of them
+            rules_of.setdefault((start, end, rule.label.value), rule.id)
+        kept = self._join(sorted(filter_spans(spans), key=lambda s: s.start), rules_of)
+        group = SpanGroup(doc, name=self.spans_key, spans=kept)
+        doc.spans[self.spans_key] = group
+        for span in group:
+            span._.set(RULE_ATTR, rules_of[(span.start, span.end, span.label_)])
+        return doc
+
+    def _join(self, spans: list[Span], rules_of: dict[tuple[int, int, str], str]) -> list[Span]:
+        """Join same-label mentions linked only by connectors ("depression and anxiety")."""
+        out: list[Span] = []
+        for span in spans:
+            if out:
+                last = out[-1]
+                gap = span.doc[last.end : span.start]
+                if (
+                    last.label_ == span.label_
+                    and len(gap) <= self._max_gap
+                    and all(t.lower_ in self._connectors for t in gap)
+                ):
+                    joined = Span(span.doc, last.start, span.end, label=span.label_)
+                    rules_of[(joined.start, joined.end, joined.label_)] = rules_of[
+                        (last.start, last.end, last.label_)
+                    ]
+                    out[-1] = joined
+                    continue
+            out.append(span)
+        return out
+
+    # ----------------------------------------------------------------------------- serialisation
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        _save_rules(path, self.rules)
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> RiskMatcher:
+        self.set_rules(_load_saved(path, RiskRuleSet))
+        return self
+
+
+def _save_rules(path: str | Path, *rule_sets: LoadedRules | None) -> None:
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    payload = [
+        {
+            "name": r.name,
+            "source": r.source,
+            "digest": r.digest,
+            "data": r.data.model_dump(mode="json"),
+        }
+        for r in rule_sets
+        if r is not None
+    ]
+    (path / RULES_FILE_NAME).write_text(json.dumps(payload, indent=1) + "\n")
+
+
+def _load_saved(path: str | Path, *models: type) -> Any:
+    entries = json.loads((Path(path) / RULES_FILE_NAME).read_text())
+    if len(entries) != len(models):
+        raise ValueError(f"{path}: expected {len(models)} rule sets, found {len(entries)}")
+    loaded = []
+    for entry, model in zip(entries, models, strict=True):
+        raw = json.dumps(entry["data"]).encode()
+        rules = parse_rules(raw, model, entry["source"])
+        # keep the digest of the original file, so logs match the packaged rules
+        loaded.append(rules.model_copy(update={"digest": entry["digest"]}))
+    return loaded[0] if len(loaded) == 1 else tuple(loaded)
+
+
+# --------------------------------------------------------------------------------------------
+# Context
+
+
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    rule: ContextRule
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    start: int
+    end: int
+    category: str  # parent | child | other | reset
+    speaker: bool = False
+
+
+class ContextQualifier:
+    """Set the four qualifiers of ``doc.spans["risks"]``; see the module docstring."""
+
+    def __init__(self, nlp: Language, name: str, spans_key: str = SPANS_KEY) -> None:
+        register_extensions()
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        self.context_rules: LoadedRules | None = None
+        self.subject_rules: LoadedRules | None = None
+        self.label_subjects: dict[str, Subject] = {}
+
+    def initialize(
+        self,
+        get_examples: Any = None,
+        *,
+        nlp: Language | None = None,
+        context_rules_path: str | None = None,
+        subject_rules_path: str | None = None,
+        label_subjects: dict[str, str] | None = None,
+    ) -> None:
+        """Load the context and subject rules (packaged files unless paths are given).
+
+        ``label_subjects`` maps risk-rule ids to a subject that overrides the label default (the
+        risk matcher's ``subject`` field); :func:`casenotes.extract.pipeline.build_pipeline` passes
+        it from the matcher's rules; by default it comes from the packaged risk rules.
+        """
+        if label_subjects is None:
+            label_subjects = rule_subjects(load_risk_rules())
+        self.set_rules(
+            load_context_rules(context_rules_path),
+            load_subject_rules(subject_rules_path),
+            label_subjects,
+        )
+
+    def set_rules(
+        self, context: LoadedRules, subject: LoadedRules, rule_subjects: dict[str, str]
+    ) -> None:
+        if not isinstance(context.data, ContextRuleSet) or not isinstance(
+            subject.data, SubjectRuleSet
+        ):
+            raise TypeError("ContextQualifier needs a context and a subject rule set")
+        self.context_rules, self.subject_rules = context, subject
+        self.rule_subjects = {k: Subject(v) for k, v in rule_subjects.items()}
+        self._triggers = _RuleMatcher(self.nlp, context.data.rules)
+        trigger_words = {
+            word
+            for rule in context.data.rules
+            for phrase in rule.phrases
+            for word in phrase.lower().split()
+        }
+        self._typos = TypoIndex(trigger_words, min_length=CONTEXT_TYPO_MIN_LENGTH)
+        self._people = _RuleMatcher(self.nlp, subject.data.rules)
+        self._categories = context.data.categories
+        self._pseudo = context.data.pseudo_category
+        self._terminate = context.data.terminate_category
+        self._defaults = dict(subject.data.defaults)
+        self._speech = frozenset(v.lower() for v in subject.data.speech_verbs)
+        self._ignore = dict(subject.data.ignore)
+        self._not_names = frozenset(w.lower() for w in subject.data.not_names) | {
+            word.lower()
+            for rule in subject.data.rules
+            for phrase in rule.phrases
+            for word in phrase.split()
+        }
+        name_default = subject.data.name_default
+        self._name_default = name_default.value if name_default else None
+
+    @property
+    def rule_ids(self) -> list[str]:
+        if self.context_rules is None or self.subject_rules is None:
+            return []
+        return [r.id for r in self.context_rules.data.rules] + [
+            r.id for r in self.subject_rules.data.rules
+        ]
+
+    # ----------------------------------------------------------------------------- matching
+    def _find_triggers(self, doc: Doc) -> tuple[list[_Trigger], list[bool]]:
+        terminal = [False] * len(doc)
+        candidates = []
+        for rule, start, end in self._triggers(doc):
+            if rule.category == self._terminate:
+                for i in range(start, end):
+                    terminal[i] = True
+            else:
+                candidates.append(_Trigger(rule, start, end))
+        # Longest wins among overlapping triggers; pseudo-triggers win and then vanish.
+        # Overlaps are settled per direction, longest first: "is suspected" (backward) and
+        # "suspected" (forward) both stay, "no concerns about" beats "concerns about". A
+        # pseudo-trigger takes part in every direction and wins ties, then is dropped.
+        candidates.sort(
+            key=lambda t: (-(t.end - t.start), t.rule.category != self._pseudo, t.start)
+        )
+        kept = []
+        for direction in ("forward", "backward", "bidirectional"):
+            taken = [False] * len(doc)
+            for trigger in candidates:
+                is_pseudo = trigger.rule.category == self._pseudo
+                if not is_pseudo and trigger.rule.direction != direction:
+                    continue
+                if any(taken[i] for i in range(trigger.start, trigger.end)):
+                    continue
+                for i in range(trigger.start, trigger.end):
+                    taken[i] = True
+                if not is_pseudo:
+                    kept.append(trigger)
+        for trigger in kept:  # a trigger word is not also a terminator ("not yet" vs "yet")
+            for i in range(trigger.start, trigger.end):
+                terminal[i] = False
+        return sorted(kept, key=lambda t: t.start), terminal
+
+    def _find_people(self, doc: Doc, triggers: list[_Trigger], spans: Any) -> list[_Person]:
+        # person words inside a trigger ("before the children were born") or a mention
+        # ("staying with friends") say nothing about whose risk it is
+        in_trigger = [False] * len(doc)
+        for item in [*triggers, *spans]:
+            for i in range(item.start, item.end):
+                in_trigger[i] = True
+        matches = [(r, s, e) for r, s, e in self._people(doc) if not any(in_trigger[s:e])]
+        matches.sort(key=lambda m: (-(m[2] - m[1]), m[1]))
+        taken = [False] * len(doc)
+        chosen: list[tuple[str, str | None, int, int]] = []
+        for rule, start, end in matches:
+            if any(taken[i] for i in range(start, end)):
+                continue
+            for i in range(start, end):
+                taken[i] = True
+            chosen.append((rule.category, rule.gender, start, end))
+        chosen += self._find_names(doc, taken, chosen)
+        chosen.sort(key=lambda m: m[2])
+        people: list[_Person] = []
+        antecedents: list[tuple[str, str | None]] = []  # (category, gender) of person words so far
+        default = self.subject_rules.data.pronoun_default if self.subject_rules else None
+        for category, gender, start, end in chosen:
+            if category == "pronoun":
+                category = next(
+                    (c for c, g in reversed(antecedents) if g is None or g == gender),
+                    default.value if default else None,
+                )
+                if category is None:
+                    continue
+            elif category != "reset":
+                antecedents.append((category, gender))
+            if category == "unknown":
+                continue
+            after = end + 1 if end + 1 < len(doc) and doc[end].lower_ in AUXILIARIES else end
+            speaker = (
+                category in SPEAKER_CATEGORIES
+                and after < len(doc)
+                and doc[after].lower_ in self._speech
+            )
+            people.append(_Person(start, end, category, speaker))
+        return people
+
+    def _is_name(self, doc: Doc, i: int) -> bool:
+        token = doc[i]
+        text = token.text
+        if PLACEHOLDER.match(text):
+            return True
+        if not (token.is_alpha and token.is_title and len(text) > 1):
+            return False
+        if token.lower_ in self._not_names:
+            return False
+        if i == 0 or doc[i - 1].text in SENTENCE_ENDS or NEWLINE in doc[i - 1].text:
+            # sentence-initial capitals are names only when followed by a name-like continuation
+            return i + 1 < len(doc) and doc[i + 1].lower_ in NAME_FOLLOWERS
+        return True
+
+    def _find_names(
+        self, doc: Doc, taken: list[bool], people: list[tuple[str, str | None, int, int]]
+    ) -> list[tuple[str, str | None, int, int]]:
+        """Names, with the role the note gives them, else the configured default."""
+        spans: list[tuple[int, int]] = []
+        i = 0
+        while i < len(doc):
+            if not taken[i] and self._is_name(doc, i):
+                j = i + 1
+                while j < len(doc) and not taken[j] and doc[j].is_title and doc[j].is_alpha:
+                    j += 1
+                spans.append((i, j))
+                i = j
+            else:
+                i += 1
+        if not spans:
+            return []
+        role_at = {start: cat for cat, _, start, _ in people if cat in ("parent", "child", "other")}
+        role_end = {end: cat for cat, _, _, end in people if cat in ("parent", "child", "other")}
+        alias: dict[str, str] = {}
+        for start, end in spans:
+            key = doc[start].lower_
+            # "Mum (Sarah)" / "Mum Sarah" / "Mr Jones"
+            before = role_end.get(start) or (
+                role_end.get(start - 1) if doc[start - 1].text == "(" else None
+            )
+            # "Sarah (mum)"
+            after = role_at.get(end + 1) if end + 1 < len(doc) and doc[end].text == "(" else None
+            # "Jack's mum": Jack is the child
+            owner = (
+                "child"
+                if end + 1 < len(doc) and doc[end].text == "'s" and role_at.get(end + 1) == "parent"
+                else None
+            )
+            role = before or after or owner
+            if role and key not in alias:
+                alias[key] = role
+        default = self._name_default
+        # a name of unknown role is still an antecedent: "she" after it is not the earlier "Mum"
+        return [(alias.get(doc[s].lower_, default) or "unknown", None, s, e) for s, e in spans]
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.context_rules is None:
+            self.initialize()
+        spans = doc.spans.get(self.spans_key)
+        if not spans:
+            return doc
+        segment = _segments(doc)
+        correct_typos(doc, self._typos)
+        triggers, terminal = self._find_triggers(doc)
+        people = self._find_people(doc, triggers, spans)
+        for span in spans:
+            self._qualify(span, segment, triggers, terminal, people)
+        return doc
+
+    def _qualify(
+        self,
+        span: Span,
+        segment: list[int],
+        triggers: list[_Trigger],
+        terminal: list[bool],
+        people: list[_Person],
+    ) -> None:
+        seg = segment[span.start]
+        label = span.label_
+        weight = self._weights(span.doc)
+        best: dict[str, tuple[int, Any]] = {}
+        for trigger in triggers:
+            rule = trigger.rule
+            if segment[trigger.start] != seg or (
+                trigger.start < span.end and span.start < trigger.end
+            ):
+                continue
+            if rule.labels and label not in rule.labels:
+                continue
+            distance = None
+            if trigger.end <= span.start and rule.direction in ("forward", "bidirectional"):
+                gap = sum(weight[trigger.end : span.start])
+                if gap < rule.max_scope and not any(terminal[trigger.end : span.start]):
+                    distance = gap
+            elif span.end <= trigger.start and rule.direction in ("backward", "bidirectional"):
+                gap = sum(weight[span.end : trigger.start])
+                if gap < rule.max_scope and not any(terminal[span.end : trigger.start]):
+                    distance = gap
+            if distance is None:
+                continue
+            for category in (rule.category, *rule.also):
+                setting = self._categories[category]
+                if setting.qualifier not in best or distance < best[setting.qualifier][0]:
+                    best[setting.qualifier] = (distance, setting.value)
+        span._.negated = bool(best.get("negated", (0, False))[1])
+        span._.temporality = best.get("temporality", (0, Temporality.CURRENT.value))[1]
+        span._.certainty = best.get("certainty", (0, Certainty.AFFIRMED.value))[1]
+        override = self.rule_subjects.get(span._.get(RULE_ATTR) or "")
+        if override is not None:
+            span._.subject = override.value
+        elif "subject" in best:
+            span._.subject = best["subject"][1]
+        else:
+            span._.subject = self._subject_from_people(span, segment, terminal, people)
+
+    def _weights(self, doc: Doc) -> list[int]:
+        """How much each token counts towards a scope: words 1; spaces, punctuation and list
+        words ("and", "or", "nor") 0, so "no wheezes, rales, or rhonchi" stays in one scope."""
+        cached = doc.user_data.get(WEIGHTS_KEY)
+        if cached is None or len(cached) != len(doc):
+            cached = [0 if (t.is_space or t.is_punct or t.lower_ in LIST_WORDS) else 1 for t in doc]
+            doc.user_data[WEIGHTS_KEY] = cached
+        return cached
+
+    def _subject_from_people(
+        self, span: Span, segment: list[int], terminal: list[bool], people: list[_Person]
+    ) -> str:
+        doc = span.doc
+        seg = segment[span.start]
+        default = self._defaults[RiskLabel(span.label_)].value
+        ignored = self._ignore.get(RiskLabel(span.label_), ())
+        before = [p for p in people if p.end <= span.start and segment[p.start] == seg]
+        for person in reversed(before):
+            if any(terminal[person.end : span.start]):
+                break
+            if person.speaker or person.category in ignored:
+                continue
+            by_agent = person.start > 0 and doc[person.start - 1].lower_ == "by"
+            if person.category == "reset" and by_agent:
+                continue  # "found by police": the agent is not whose risk it is
+            return default if person.category == "reset" else person.category
+        window = self.subject_rules.data.following_window if self.subject_rules else 0
+        for person in people:
+            if person.start < span.end or segment[person.start] != seg:
+                continue
+            if person.start - span.end >= window or any(terminal[span.end : person.start]):
+                break
+            if person.category in ignored:
+                continue
+            if person.start > 0 and doc[person.start - 1].lower_ == "by":
+                break  # the agent of a passive ("reported missing by the carers") is not it
+            if person.category in ("parent", "child", "other") and not person.speaker:
+                return person.category
+            break
+        return default
+
+    # ----------------------------------------------------------------------------- serialisation
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        _save_rules(path, self.context_rules, self.subject_rules)
+        (Path(path) / "rule_subjects.json").write_text(
+            json.dumps({k: v.value for k, v in self.rule_subjects.items()}) + "\n"
+        )
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ContextQualifier:
+        context, subject = _load_saved(path, ContextRuleSet, SubjectRuleSet)
+        subjects = json.loads((Path(path) / "rule_subjects.json").read_text())
+        self.set_rules(context, subject, subjects)
+        return self
+
+
+def rule_subjects(rules: LoadedRules) -> dict[str, str]:
+    """Risk-rule id → subject, for rules that override their label's default subject."""
+    data: RiskRuleSet = rules.data  # type: ignore[assignment]
+    return {r.id: r.subject.value for r in data.rules if isinstance(r, RiskRule) and r.subject}
+
+
+class SpansToEnts:
+    """Set ``doc.ents`` to the risk spans (they never overlap), for ent-based components."""
+
+    def __init__(self, spans_key: str = SPANS_KEY) -> None:
+        self.spans_key = spans_key
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.ents = list(doc.spans.get(self.spans_key, ()))
+        return doc

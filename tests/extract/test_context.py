@@ -1,0 +1,209 @@
+"""The context component: every qualifier value, pseudo-triggers, terminators and subjects."""
+
+from __future__ import annotations
+
+import pytest
+
+# (text, span, negated, subject, temporality, certainty)
+TABLE = [
+    # negation
+    ("No concerns about alcohol.", "alcohol", True, "parent", "current", "affirmed"),
+    ("Mum denies any DV.", "DV", True, "parent", "current", "affirmed"),
+    ("DV was denied by both parents.", "DV", True, "parent", "current", "affirmed"),
+    ("There is no evidence of drug use.", "drug use", True, "parent", "current", "affirmed"),
+    ("Cannabis use - none reported.", "Cannabis use", True, "parent", "current", "affirmed"),
+    (
+        "No wheezes, rales, cannabis or alcohol.",
+        "cannabis or alcohol",
+        True,
+        "parent",
+        "current",
+        "affirmed",
+    ),
+    # near-misses of negation
+    ("Police took no further action over the DV.", "DV", False, "parent", "current", "affirmed"),
+    ("Not only DV but also alcohol.", "DV", False, "parent", "current", "affirmed"),
+    ("No change in mum's drinking.", "drinking", False, "parent", "current", "affirmed"),
+    ("Mum has not stopped drinking.", "drinking", False, "parent", "current", "affirmed"),
+    (
+        "YP is not in education, employment or training.",
+        "not in education, employment or training",
+        False,
+        "child",
+        "current",
+        "affirmed",
+    ),
+    # possible
+    (
+        "There are concerns that mum is drinking.",
+        "drinking",
+        False,
+        "parent",
+        "current",
+        "possible",
+    ),
+    ("Dad is alleged to have hit mum.", "hit mum", False, "parent", "current", "possible"),
+    ("Mum is believed to be using cocaine.", "cocaine", False, "parent", "current", "possible"),
+    ("Mum may be using cannabis.", "cannabis", False, "parent", "current", "possible"),
+    (
+        "Cannabis use suspected, not confirmed.",
+        "Cannabis use",
+        False,
+        "parent",
+        "current",
+        "possible",
+    ),
+    (
+        "?cannabis use - discuss in supervision.",
+        "cannabis use",
+        False,
+        "parent",
+        "current",
+        "possible",
+    ),
+    # plain reported speech and observation stay affirmed
+    ("YP disclosed smoking cannabis.", "smoking cannabis", False, "child", "current", "affirmed"),
+    ("Mum told SW she drinks daily.", "drinks daily", False, "parent", "current", "affirmed"),
+    # historical
+    ("Mum has a history of depression.", "depression", False, "parent", "historical", "affirmed"),
+    ("Dad was in prison in 2018.", "in prison", False, "parent", "historical", "affirmed"),
+    ("Mum used to drink heavily.", "drink heavily", False, "parent", "historical", "affirmed"),
+    ("Mum previously had rent arrears.", "rent arrears", False, "parent", "historical", "affirmed"),
+    ("The DV was some years ago.", "DV", False, "parent", "historical", "affirmed"),
+    ("Mum has never been homeless.", "homeless", True, "parent", "historical", "affirmed"),
+    # hypothetical
+    (
+        "If mum resumes drinking, SW will convene a meeting.",
+        "drinking",
+        False,
+        "parent",
+        "hypothetical",
+        "affirmed",
+    ),
+    (
+        "There is a risk of eviction if arrears continue.",
+        "eviction",
+        False,
+        "parent",
+        "hypothetical",
+        "affirmed",
+    ),
+    (
+        "The family are at risk of becoming homeless.",
+        "homeless",
+        False,
+        "parent",
+        "hypothetical",
+        "affirmed",
+    ),
+    ("SW will refer to MARAC.", "MARAC", False, "parent", "hypothetical", "affirmed"),
+    (
+        "YP may be at risk of exploitation.",
+        "exploitation",
+        False,
+        "child",
+        "hypothetical",
+        "possible",
+    ),
+    # subject
+    ("Mum's partner has a history of DV.", "DV", False, "parent", "historical", "affirmed"),
+    (
+        "YP's boyfriend uses coercive control.",
+        "coercive control",
+        False,
+        "child",
+        "current",
+        "affirmed",
+    ),
+    ("Stepdad is drinking heavily.", "drinking heavily", False, "parent", "current", "affirmed"),
+    ("The young person is excluded.", "excluded", False, "child", "current", "affirmed"),
+    ("His sister was excluded.", "excluded", False, "child", "current", "affirmed"),
+    ("Nan is drinking daily.", "drinking daily", False, "parent", "current", "affirmed"),
+    ("A neighbour is using cocaine.", "cocaine", False, "other", "current", "affirmed"),
+    ("His friend was arrested.", "arrested", False, "other", "current", "affirmed"),
+    ("YP was the victim of a robbery.", "robbery", False, "other", "current", "affirmed"),
+    ("YP witnessed DV at home.", "DV", False, "parent", "current", "affirmed"),
+    ("Mum left the children home alone.", "home alone", False, "parent", "current", "affirmed"),
+]
+
+
+@pytest.mark.parametrize(("text", "span", "negated", "subject", "temporality", "certainty"), TABLE)
+def test_qualifiers(extract, text, span, negated, subject, temporality, certainty):
+    found = {m[0]: m[2:] for m in extract(text)}
+    assert span in found, f"no mention {span!r}; found {list(found)}"
+    assert found[span] == (negated, subject, temporality, certainty)
+
+
+def test_every_qualifier_value_is_covered_by_the_table():
+    values = {(i, row[i]) for row in TABLE for i in range(2, 6)}
+    assert {(2, True), (2, False)} <= values
+    assert {(3, "parent"), (3, "child"), (3, "other")} <= values
+    assert {(4, "current"), (4, "historical"), (4, "hypothetical")} <= values
+    assert {(5, "affirmed"), (5, "possible")} <= values
+
+
+@pytest.mark.parametrize(
+    ("text", "negated_spans", "affirmed_spans"),
+    [
+        ("No concerns about school, but mum is drinking.", [], ["drinking"]),
+        ("No DV; mum is drinking heavily.", ["DV"], ["drinking heavily"]),
+        ("Denies cannabis, however reports drinking daily.", ["cannabis"], ["drinking daily"]),
+        ("No DV reported.\nMum is drinking.", ["DV"], ["drinking"]),
+        ("No DV. Mum is drinking.", ["DV"], ["drinking"]),
+        ("No DV and mum is drinking.", ["DV"], ["drinking"]),
+    ],
+)
+def test_scope_stops_at_terminators(extract, text, negated_spans, affirmed_spans):
+    found = {m[0]: m[2] for m in extract(text)}
+    for span in negated_spans:
+        assert found[span] is True
+    for span in affirmed_spans:
+        assert found[span] is False
+
+
+def test_scope_is_limited_in_words(extract):
+    text = "No concerns raised at the meeting today by the school nurse or the family about DV."
+    found = {m[0]: m[2] for m in extract(text)}
+    assert found["DV"] is False
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "subject"),
+    [
+        ("YP was excluded last week. He says he has been self-harming.", "self-harming", "child"),
+        ("Mum was tearful. She says she has been self-harming.", "self-harming", "parent"),
+        ("Mum (Sarah) said Sarah is drinking.", "drinking", "parent"),
+        ("Mum ([PERSON_1]) is well; [PERSON_1] is drinking.", "drinking", "parent"),
+        ("Jack's mum is depressed. Jack is excluded.", "excluded", "child"),
+        ("Dad is well. [PERSON_2] is drinking.", "drinking", "parent"),
+    ],
+)
+def test_pronouns_and_names(extract, text, span, subject):
+    found = {m[0]: m[3] for m in extract(text)}
+    assert found[span] == subject
+
+
+@pytest.mark.parametrize("text", ["Alcohol:\nNo concerns.", "Cannabis use: none reported."])
+def test_section_heading_is_not_a_mention(extract, text):
+    assert extract(text) == []
+
+
+def test_context_rules_survive_to_disk_and_back(tmp_path, nlp):
+    import spacy
+
+    nlp.to_disk(tmp_path / "pipe")
+    loaded = spacy.load(tmp_path / "pipe")
+    doc = loaded("Mum has a history of DV. YP is open to CAMHS.")
+    got = [(s.text, s._.temporality, s._.subject) for s in doc.spans["risks"]]
+    assert got == [("DV", "historical", "parent"), ("open to CAMHS", "current", "child")]
+
+
+def test_add_pipe_by_name_works_in_any_pipeline():
+    import spacy
+
+    other = spacy.blank("en")
+    other.add_pipe("sentencizer")
+    other.add_pipe("casenotes_risk_matcher_v1")
+    other.add_pipe("casenotes_context_v1")
+    doc = other("No concerns about alcohol.")
+    assert [(s.text, s._.negated) for s in doc.spans["risks"]] == [("alcohol", True)]

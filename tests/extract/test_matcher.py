@@ -1,0 +1,111 @@
+"""The risk matcher: text → mentions, for every category, with near-misses beside the hits."""
+
+from __future__ import annotations
+
+import pytest
+
+HITS = [
+    # (text, span, label)
+    ("Police attended a DV incident at the home.", "DV", "domestic_abuse"),
+    ("Mum described coercive control by her ex.", "coercive control", "domestic_abuse"),
+    ("The case was referred to MARAC on Monday.", "referred to MARAC", "domestic_abuse"),
+    ("Mum has a non-molestation order against dad.", "non-molestation order", "domestic_abuse"),
+    ("Dad punched mum in the kitchen.", "punched mum", "domestic_abuse"),
+    ("Mum has been struggling with low mood.", "low mood", "mental_health"),
+    ("YP is open to CAMHS.", "open to CAMHS", "mental_health"),
+    ("Dad was sectioned last month.", "sectioned", "mental_health"),
+    ("YP has been self-harming.", "self-harming", "mental_health"),
+    ("Mum smelt of alcohol during the visit.", "smelt of alcohol", "substance_misuse"),
+    ("Dad is on a methadone script.", "methadone script", "substance_misuse"),
+    ("YP admitted smoking cannabis.", "smoking cannabis", "substance_misuse"),
+    ("The family have rent arrears.", "rent arrears", "housing"),
+    ("Landlord has served a section 21 notice.", "section 21 notice", "housing"),
+    ("Family placed in B&B.", "B&B", "housing"),
+    ("YP has been sofa surfing.", "sofa surfing", "housing"),
+    ("YP has been sofa-surfing.", "sofa-surfing", "housing"),
+    ("YP is on a reduced timetable.", "reduced timetable", "school_exclusion"),
+    ("YP received a PEX last term.", "PEX", "school_exclusion"),
+    ("Two FTEs this half term.", "FTEs", "school_exclusion"),
+    ("School is arranging a managed move.", "managed move", "school_exclusion"),
+    ("YP is NEET since leaving school.", "NEET", "neet"),
+    ("YP dropped out of college.", "dropped out of college", "neet"),
+    ("YP was arrested for shoplifting.", "arrested for shoplifting", "offending"),
+    ("YP was arrested yesterday.", "arrested", "offending"),
+    ("YP is on bail until March.", "on bail", "offending"),
+    ("Concerns about CCE and county lines.", "CCE and county lines", "exploitation"),
+    ("YP found with a burner phone.", "burner phone", "exploitation"),
+    ("YP was MFH overnight.", "MFH", "missing"),
+    ("YP went missing on Friday.", "went missing", "missing"),
+    ("A return home interview was offered.", "return home interview", "missing"),
+    ("There was no food in the house.", "no food in the house", "neglect"),
+    ("The children were left home alone.", "left home alone", "neglect"),
+    ("Baby was not brought to appointments.", "not brought to appointments", "neglect"),
+]
+
+NEAR_MISSES = [
+    # text that contains a risk word but no mention of that label
+    ("Mum keeps missing appointments with the GP.", "missing"),
+    ("He is listed as Children Missing Education.", "missing"),
+    ("The YOT officer attended the meeting.", "offending"),
+    ("The IDVA called mum.", "domestic_abuse"),
+    ("Spoke to the Homeless Prevention Officer.", "housing"),
+    ("Alcohol: see previous note.", "substance_misuse"),
+    ("YP is drinking water and eating well.", "substance_misuse"),
+    ("The CAMHS worker came to the review.", "mental_health"),
+    ("Brookside PRU offered a mentor.", "school_exclusion"),
+    ("The YOT session went well.", "offending"),
+    ("The family court hearing is next week.", "offending"),
+    ("Mum's teaching assistant (TA) helps in class.", "housing"),
+]
+
+
+@pytest.mark.parametrize(("text", "span", "label"), HITS)
+def test_hits(extract, text, span, label):
+    found = [(m[0], m[1]) for m in extract(text)]
+    assert (span, label) in found
+
+
+@pytest.mark.parametrize(("text", "label"), NEAR_MISSES)
+def test_near_misses(extract, text, label):
+    assert label not in [m[1] for m in extract(text)]
+
+
+def test_typo_one_edit_away_is_found(extract):
+    assert ("dometic violence", "domestic_abuse") in [
+        (m[0], m[1]) for m in extract("Police report of dometic violence.")
+    ]
+
+
+def test_real_word_near_a_lexicon_word_is_not_corrected(extract):
+    # "county" is one letter from "country" (as in "going country"); "changes" from "charges"
+    assert extract("They moved county and made changes.") == []
+
+
+def test_coordinated_mentions_are_one(extract):
+    assert [m[0] for m in extract("Mum has depression and anxiety.")] == ["depression and anxiety"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[PERSON_1] disclosed DV by [PERSON_2].",
+        "Kestrel disclosed DV by Ashgrove.",
+        "<PERSON> disclosed DV by <PERSON>.",
+    ],
+)
+def test_works_on_deidentified_text(extract, text):
+    found = extract(text)
+    assert [(m[0], m[1]) for m in found] == [("DV", "domestic_abuse")]
+
+
+def test_offsets_point_into_the_original_text(nlp):
+    from casenotes.extract.pipeline import doc_mentions
+
+    text = "Visit\n\n  Mum  was   drunk\tand   YP was MFH."
+    mentions = doc_mentions(nlp(text))
+    assert [text[m.start : m.end] for m in mentions] == ["drunk", "MFH"]
+
+
+def test_rule_id_is_kept_on_each_span(nlp):
+    doc = nlp("Mum said the DV was in May; the flat has damp.")
+    assert [s._.risk_rule for s in doc.spans["risks"]] == ["da_abbreviations", "housing_core_terms"]
