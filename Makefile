@@ -39,10 +39,16 @@ demo: $(STAMP)
 	("$(DEMO)/notes.jsonl", "$(DEMO)/notes.deid.jsonl")); \
 	print("\n--- a synthetic note before de-identification ---\n" + before["text"]); \
 	print("\n--- after ---\n" + after["text"] + "\n")'
+	$(BIN)/casenotes extract $(DEMO)/notes.deid.jsonl --out $(DEMO)/notes.risks.jsonl \
+		--cases $(DEMO)/cases.jsonl
+	$(BIN)/casenotes show $(DEMO)/notes.risks.jsonl --id C000001-003 --out $(DEMO)/note.html
 	@echo "Demo outputs in $(DEMO)/:"
 	@echo "  notes.jsonl       2,000 synthetic case notes with gold PII and risk annotations"
 	@echo "  notes.stats.json  composition and diversity figures of the corpus"
 	@echo "  notes.deid.jsonl  the same notes de-identified (placeholders; pii = what was found)"
+	@echo "  notes.risks.jsonl risk mentions with qualifiers and a per-note risks summary"
+	@echo "  cases.jsonl       per-case timelines per category and toxic-trio windows"
+	@echo "  note.html         one note rendered with its mentions highlighted"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
