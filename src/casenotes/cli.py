@@ -214,6 +214,37 @@ class _Meter:
             self.progress.update(self.task, completed=handled, rate=f"{rate:,.0f}")
 
 
+def _run_step(
+    name: str,
+    source: str,
+    out: Path,
+    factory,
+    *,
+    processes: int,
+    batch_size: int,
+    rejects: Path | None,
+) -> None:
+    """Stream notes through one step (a batch-transform factory) with a progress bar, rejects
+    and reconciled counts, then report the counts (never any text)."""
+    from casenotes.io import default_rejects_path, process_notes
+
+    rejects_path = rejects or default_rejects_path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task(name, total=None, rate="-")
+        counts = process_notes(
+            source,
+            out,
+            factory=factory,
+            processes=processes,
+            batch_size=batch_size,
+            rejects_path=rejects_path,
+            progress=_Meter(progress, task),
+        )
+    _report_counts(counts, out, rejects_path, time.perf_counter() - start)
+
+
 def _report_counts(counts, out: Path, rejects: Path, elapsed: float) -> None:
     console.print(
         f"read {counts.read:,}, wrote {counts.written:,} to {out}, rejected {counts.rejected:,}"
@@ -247,7 +278,6 @@ def deidentify(
     from casenotes.deid import deidentifier_factory
     from casenotes.deid.keys import load_key
     from casenotes.deid.operators import KEYED_OPERATORS, Replacer, operators_for
-    from casenotes.io import default_rejects_path, process_notes
 
     path = config or (DEFAULT_DEID_CONFIG if DEFAULT_DEID_CONFIG.exists() else None)
     settings = load_config(path, DeidConfig) if path else DeidConfig()
@@ -259,21 +289,15 @@ def deidentify(
         f"de-identifying with mode {mode or settings.default_operator}"
         f"{'; keyed operators: ' + ', '.join(keyed) if keyed else ''}; {processes} process(es)"
     )
-    rejects_path = rejects or default_rejects_path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    with _progress() as progress:
-        task = progress.add_task("deidentify", total=None, rate="-")
-        counts = process_notes(
-            source,
-            out,
-            factory=deidentifier_factory(settings, mode, key),
-            processes=processes,
-            batch_size=settings.batch_size * 4,
-            rejects_path=rejects_path,
-            progress=_Meter(progress, task),
-        )
-    _report_counts(counts, out, rejects_path, time.perf_counter() - start)
+    _run_step(
+        "deidentify",
+        source,
+        out,
+        deidentifier_factory(settings, mode, key),
+        processes=processes,
+        batch_size=settings.batch_size * 4,
+        rejects=rejects,
+    )
 
 
 @evaluate_app.command("deid")
@@ -348,25 +372,18 @@ def extract(
     """Find risk-factor mentions with their qualifiers; adds `mentions` and a `risks` summary."""
     from casenotes.extract.config import load_extract_config
     from casenotes.extract.pipeline import extractor_factory
-    from casenotes.io import default_rejects_path, process_notes
 
     settings = load_extract_config(config)
     _log_rule_sets(settings)
-    rejects_path = rejects or default_rejects_path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    with _progress() as progress:
-        task = progress.add_task("extract", total=None, rate="-")
-        counts = process_notes(
-            source,
-            out,
-            factory=extractor_factory(settings),
-            processes=processes,
-            batch_size=settings.batch_size,
-            rejects_path=rejects_path,
-            progress=_Meter(progress, task),
-        )
-    _report_counts(counts, out, rejects_path, time.perf_counter() - start)
+    _run_step(
+        "extract",
+        source,
+        out,
+        extractor_factory(settings),
+        processes=processes,
+        batch_size=settings.batch_size,
+        rejects=rejects,
+    )
     if cases is not None:
         from casenotes.extract.summaries import case_summaries
         from casenotes.io import read_notes
