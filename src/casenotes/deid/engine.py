@@ -14,6 +14,7 @@ traced. No text or value is ever logged.
 from __future__ import annotations
 
 import os
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -168,10 +169,30 @@ class Analyzer:
             ner_model_configuration=ner_configuration,
         )
         self.nlp_engine.nlp = {"en": nlp}
-        ner = SpacyRecognizer(
+        self.known_words = known_words
+
+        class _PlausibleSpacyRecognizer(SpacyRecognizer):
+            """spaCy calls many capitalised words PERSON ("Attendance", "Email", "Query Mum").
+            Its PERSON spans are kept only when some word could be a name, with a leading title
+            moved outside the span ("Mr {Shah}"). Filtering here, before Presidio drops spans
+            contained in others, keeps the name cues' own finds."""
+
+            def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
+                kept = []
+                for result in super().analyze(text, entities, nlp_artifacts):
+                    if result.entity_type == PiiLabel.PERSON.value:
+                        result = _without_title(text, result)
+                        if result is None or not any(
+                            plausible_name(word, known_words)
+                            for word in name_tokens(text[result.start : result.end])
+                        ):
+                            continue
+                    kept.append(result)
+                return kept
+
+        ner = _PlausibleSpacyRecognizer(
             supported_entities=sorted(set(NER_MAPPING.values())), name=NER_RECOGNIZER
         )
-        self.known_words = known_words
         recognizers = [ner, PersonCueRecognizer(known_words), *build_recognizers(config)]
         registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
         self.engine = AnalyzerEngine(
@@ -199,7 +220,6 @@ class Analyzer:
                 Detection(r.start, r.end, r.entity_type, r.score, _provenance(r))
                 for r in found
                 if not self.allow.allows(note.text[r.start : r.end])
-                and not self._implausible_person(note.text, r)
             ]
             detections = resolve_overlaps(detections)
             if self.config.propagate_names and PiiLabel.PERSON.value in self.labels:
@@ -207,16 +227,6 @@ class Analyzer:
             detections = _propagate_values(note.text, detections)
             results.append(detections)
         return results
-
-    def _implausible_person(self, text: str, result) -> bool:
-        """spaCy calls many capitalised words PERSON ("Attendance", "Email", "Query Mum"); keep
-        its PERSON spans only when some word could be a name."""
-        if result.entity_type != PiiLabel.PERSON.value:
-            return False
-        if (result.recognition_metadata or {}).get("recognizer_name") != NER_RECOGNIZER:
-            return False
-        words = name_tokens(text[result.start : result.end])
-        return not any(plausible_name(word, self.known_words) for word in words)
 
     def _propagate(self, note: Note, detections: list[Detection]) -> list[Detection]:
         # Names from cues (titles, roles, form labels) are trusted whatever the word; spaCy's
@@ -278,6 +288,23 @@ def _propagate_values(text: str, detections: list[Detection]) -> list[Detection]
                 taken.append((start, end))
             start = lowered.find(value, start + 1)
     return sorted(detections + extra, key=lambda d: d.start) if extra else detections
+
+
+_LEADING_NOT_NAME = re.compile(
+    r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|DC|PC|DS|Sgt|Cllr)\.?|\S*\d\S*|[^\w\s]+)\s+", re.IGNORECASE
+)
+
+
+def _without_title(text: str, result):
+    """Trim what spaCy puts before a name: titles, numbers and dates ("03/2019 Mr {Shah}").
+    Titles stay outside names by convention; None if nothing of a name is left."""
+    start = result.start
+    while (match := _LEADING_NOT_NAME.match(text, start, result.end)) is not None:
+        start = match.end()
+    if start >= result.end:
+        return None
+    result.start = start
+    return result
 
 
 def _provenance(result) -> str:
