@@ -170,3 +170,14 @@ def test_cli_deidentify_streams_rejects_and_never_logs_values(tmp_path, caplog):
     )
     assert refused.returncode == ExitCode.BAD_CONFIG
     assert "refuses to pseudonymise" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [("In 03/2019 Mr Shah was seen.", "Shah"), ("Spoke to Mr. Jones today.", "Jones")],
+)
+def test_titles_and_dates_stay_outside_names(placeholder, text, name):
+    (out,) = placeholder([Note("t", text)])
+    people = [text[s.start : s.end] for s in out.pii if s.label.value == "PERSON"]
+    assert people == [name]
+    assert "Mr" in out.text and name not in out.text
