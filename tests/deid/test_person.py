@@ -45,6 +45,7 @@ def people(recognizer, text):
         ("A friend, erin has been seen with him.", ["erin"]),
         ("Oliwia talked about Diwali and the food.", ["Oliwia"]),
         ("Summer's spelling age has increased.", ["Summer"]),
+        ("JJ left at 11:10 to get the bus.", ["JJ"]),
         ("The IRO spoke to Summer by video call.", ["Summer"]),
         # near misses: seasons, festivals, typos, verbs after role words, headings
         ("Over the Summer the family went away.", []),

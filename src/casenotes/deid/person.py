@@ -152,6 +152,7 @@ BRACKET_ROLES = frozenset(
         "manager",
     }
 )
+INITIALS_NAME = re.compile(r"^[A-Z]J$")  # AJ, CJ, JJ, TJ: nicknames from initials
 SEASONS_AND_MONTHS = frozenset({"summer", "autumn", "april", "may", "june", "august"})
 # Labels in headers and forms after which the next capitalised words are a name:
 # "Author: Rayyan Gallagher", "Recorded by KING, Rocky", "Attendees: Jo Bell (SW)".
@@ -642,6 +643,9 @@ class PersonCueRecognizer(EntityRecognizer):
             ):
                 end = self._name_run(doc, i, capitalised=True)
                 found = (i, max(end, i + 1), 0.45, "unknown_capitalised")
+            # Initials used as a name: "JJ left at 11:10", "TJ said" (a letter and J)
+            elif INITIALS_NAME.match(token.text) and lower not in ROLE_CUES | TITLES:
+                found = (i, i + 1, 0.6, "initials")
             if found is None:
                 i += 1
                 continue
