@@ -67,7 +67,8 @@ class Detection:
         )
 
 
-def _no_context_enhancer_class():
+def _no_context_enhancer():
+    """A context enhancer that changes nothing (built lazily: presidio is imported on use)."""
     from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 
     class NoContextEnhancer(ContextAwareEnhancer):
@@ -87,11 +88,7 @@ def _no_context_enhancer_class():
         ):
             return raw_results
 
-    return NoContextEnhancer
-
-
-def _NoContextEnhancer():
-    return _no_context_enhancer_class()()
+    return NoContextEnhancer()
 
 
 def _load_pipeline(model: str):
@@ -199,7 +196,7 @@ class Analyzer:
             registry=registry,
             nlp_engine=self.nlp_engine,
             supported_languages=["en"],
-            context_aware_enhancer=_NoContextEnhancer(),
+            context_aware_enhancer=_no_context_enhancer(),
         )
         self._case_names: OrderedDict[str, set[str]] = OrderedDict()
 
