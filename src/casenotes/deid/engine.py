@@ -13,7 +13,6 @@ traced. No text or value is ever logged.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -31,7 +30,6 @@ from casenotes.deid.person import (
 from casenotes.errors import ConfigError
 from casenotes.records import Note, PiiLabel, PiiSpan
 
-OFFLINE_ENVIRONMENT = {"TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "", "HF_HUB_OFFLINE": "1"}
 NER_COMPONENTS = ("tok2vec", "ner")
 # spaCy labels -> contract labels. DATE, TIME, CARDINAL, NORP and the rest are left to the UK
 # recognizers or are not personal data ("Tuesday", "two weeks", "British").
@@ -115,8 +113,6 @@ class Analyzer:
     """Finds personal data in batches of notes; returns detections, never values."""
 
     def __init__(self, config: DeidConfig) -> None:
-        for key, value in OFFLINE_ENVIRONMENT.items():
-            os.environ.setdefault(key, value)
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
         from presidio_analyzer.predefined_recognizers import SpacyRecognizer

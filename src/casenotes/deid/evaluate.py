@@ -236,17 +236,6 @@ def label_counts(spans: Iterable[Span]) -> Counter:
     return Counter(span.label for span in spans)
 
 
-def _batches(notes: Iterable, size: int):
-    batch: list = []
-    for note in notes:
-        batch.append(note)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def score_corpus(
     notes: Iterable,
     config,
@@ -257,13 +246,14 @@ def score_corpus(
     """Score ours (and vanilla Presidio) on gold notes (with ``pii``); one report per system."""
     from casenotes.deid.baseline import to_contract, vanilla_analyzer
     from casenotes.deid.engine import Analyzer
+    from casenotes.parallel import batches
 
     ours = Analyzer(config)
     baseline = vanilla_analyzer(config.model) if vanilla else None
     scorers = {"casenotes": DeidScorer(labels)}
     if baseline is not None:
         scorers["presidio_vanilla"] = DeidScorer(labels)
-    for batch in _batches(notes, config.batch_size):
+    for batch in batches(notes, config.batch_size):
         found = ours.analyze(batch)
         for note, detections in zip(batch, found, strict=True):
             gold = [Span(p.start, p.end, p.label.value) for p in note.pii or ()]

@@ -152,6 +152,7 @@ BRACKET_ROLES = frozenset(
         "manager",
     }
 )
+ROLES_AND_TITLES = ROLE_CUES | TITLES
 INITIALS_NAME = re.compile(r"^[A-Z]J$")  # AJ, CJ, JJ, TJ: nicknames from initials
 SEASONS_AND_MONTHS = frozenset({"summer", "autumn", "april", "may", "june", "august"})
 # Labels in headers and forms after which the next capitalised words are a name:
@@ -421,6 +422,7 @@ COMMON_WORDS = frozenset(
         "storm",
     ]
 )
+NEVER_NAMES = ROLES_AND_TITLES | COMMON_WORDS | NOT_NAMES
 _WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]*$")
 
 
@@ -489,6 +491,12 @@ def _stop_words() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     return frozenset(STOP_WORDS)
+
+
+@cache
+def _label_stop_words() -> frozenset[str]:
+    """Words that end a name after a form label: roles, titles and stop words."""
+    return ROLES_AND_TITLES | _stop_words()
 
 
 def english_words(nlp) -> frozenset[str]:
@@ -644,7 +652,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 end = self._name_run(doc, i, capitalised=True)
                 found = (i, max(end, i + 1), 0.45, "unknown_capitalised")
             # Initials used as a name: "JJ left at 11:10", "TJ said" (a letter and J)
-            elif INITIALS_NAME.match(token.text) and lower not in ROLE_CUES | TITLES:
+            elif INITIALS_NAME.match(token.text) and lower not in ROLES_AND_TITLES:
                 found = (i, i + 1, 0.6, "initials")
             if found is None:
                 i += 1
@@ -661,7 +669,7 @@ class PersonCueRecognizer(EntityRecognizer):
         end = start
         while end < len(doc) and end - start < limit:
             lower = doc[end].lower_
-            if not _is_name_word(doc[end].text) or lower in ROLE_CUES | TITLES | _stop_words():
+            if not _is_name_word(doc[end].text) or lower in _label_stop_words():
                 break
             end += 1
         return end
@@ -669,7 +677,7 @@ class PersonCueRecognizer(EntityRecognizer):
     def _role_in_brackets_after(self, doc, i: int) -> bool:
         if "(" not in doc.text[doc[i].idx : doc[i].idx + 60]:
             return False
-        if not _is_name_word(doc[i].text) or doc[i].lower_ in ROLE_CUES | TITLES | _stop_words():
+        if not _is_name_word(doc[i].text) or doc[i].lower_ in _label_stop_words():
             return False
         end = self._label_run(doc, i, limit=3)
         return (
@@ -722,7 +730,7 @@ class PersonCueRecognizer(EntityRecognizer):
 
     def _looks_like_name(self, token, lexicon: frozenset[str], cue: bool) -> bool:
         lower = token.lower_
-        if not _is_name_word(token.text) or lower in ROLE_CUES | TITLES | COMMON_WORDS | NOT_NAMES:
+        if not _is_name_word(token.text) or lower in NEVER_NAMES:
             return False
         if lower in lexicon:
             return True
