@@ -341,13 +341,9 @@ SHOW_WARNING = "for synthetic or de-identified notes only: the page contains the
 
 
 def _log_rule_sets(settings) -> None:
-    from casenotes.extract.rules import load_context_rules, load_risk_rules, load_subject_rules
+    from casenotes.extract.pipeline import describe_rule_sets
 
-    described = [
-        load_risk_rules(settings.risk_rules).describe(),
-        load_context_rules(settings.context_rules).describe(),
-        load_subject_rules(settings.subject_rules).describe(),
-    ]
+    described = describe_rule_sets(settings)
     console.print(
         "rules: " + ", ".join(f"{r['name']} v{r['version']} ({r['digest']})" for r in described)
     )
@@ -466,6 +462,61 @@ def evaluate_extract(
         f"{result['systems']['keyword']['note_categories']['ALL']['f1']}); "
         f"report: {out / (name + '.md')}"
     )
+
+
+@app.command()
+def train(
+    config: Annotated[
+        Path, typer.Option(help="Training config, e.g. configs/train_note_risks.toml.")
+    ],
+    data: Annotated[
+        Path | None, typer.Option(help="Annotated notes (overrides `data` in the config).")
+    ] = None,
+    tracking_uri: Annotated[
+        str | None,
+        typer.Option(
+            help="MLflow tracking URI (else config, else $MLFLOW_TRACKING_URI, else "
+            "sqlite:///mlflow.db)."
+        ),
+    ] = None,
+    processes: Annotated[
+        int | None, typer.Option(min=1, help="Processes for de-identification.")
+    ] = None,
+) -> None:
+    """Train, evaluate and explain classifiers; log everything (never text) to MLflow."""
+    from casenotes.modeling.config import load_train_config
+    from casenotes.modeling.train import train as run_training
+    from casenotes.reports.training import comparison, comparison_markdown
+
+    settings = load_train_config(config)
+    updates: dict = {}
+    if tracking_uri:
+        updates["tracking_uri"] = tracking_uri
+    if processes:
+        updates["privacy"] = settings.privacy.model_copy(update={"processes": processes})
+    settings = settings.model_copy(update=updates)
+    start = time.perf_counter()
+    with _progress() as progress:
+
+        def meter(description: str, total: int | None):
+            task = progress.add_task(description, total=total, rate="-")
+            return _Meter(progress, task)
+
+        result = run_training(settings, data, progress=meter)
+    table = comparison(result, settings.label_names)
+    stdout.print(comparison_markdown(table), markup=False, highlight=False)
+    console.print(
+        f"trained {len(result.models)} model(s) in {time.perf_counter() - start:,.0f}s; "
+        f"split {result.split['train']}/{result.split['validation']}/{result.split['test']} "
+        f"(train/validation/test), {result.rejected} record(s) rejected; reports in "
+        f"{result.out_dir}"
+    )
+    if result.parent_run_id:
+        console.print(
+            f"MLflow run {result.parent_run_id} in {result.tracking_uri} (experiment "
+            f"{result.experiment!r}); ethics review: pending. Browse with: "
+            f"mlflow ui --backend-store-uri {result.tracking_uri}"
+        )
 
 
 def main() -> None:

@@ -61,6 +61,18 @@ def rule_sets(nlp: Language) -> list[dict[str, str]]:
     return out
 
 
+def describe_rule_sets(settings: ExtractConfig | None = None) -> list[dict[str, str]]:
+    """Name, version and digest of the configured rule files, without building a pipeline."""
+    from casenotes.extract.rules import load_context_rules, load_risk_rules, load_subject_rules
+
+    settings = settings or ExtractConfig()
+    return [
+        load_risk_rules(settings.risk_rules).describe(),
+        load_context_rules(settings.context_rules).describe(),
+        load_subject_rules(settings.subject_rules).describe(),
+    ]
+
+
 @functools.cache
 def _defaults() -> dict[str, Subject]:
     from casenotes.extract.rules import load_subject_rules
