@@ -19,6 +19,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
@@ -194,9 +196,9 @@ class CasenotesPyfunc(_python_model_base()):  # type: ignore[misc]
 
         self.bundle = load_bundle(Path(context.artifacts["bundle"]))
 
-    def predict(self, context, model_input, params=None):
-        import pandas as pd
-
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
         if isinstance(model_input, pd.DataFrame):
             texts = model_input[PYFUNC_INPUT_COLUMN].astype(str).tolist()
         else:

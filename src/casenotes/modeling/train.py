@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import platform
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -214,6 +215,8 @@ def evaluate_scores(
                 n_boot=config.fairness.n_boot,
                 seed=config.seed,
                 ci=settings.ci,
+                outcome=label,
+                unit="cases" if config.task is Task.CASE_ESCALATION else "notes",
             )
             fairness_out[label] = result
             for key, value in result.headline_gaps().items():
@@ -298,10 +301,25 @@ def rule_set_tags() -> dict[str, str]:
     return tags
 
 
-def _package_dir() -> str:
+# The logged model carries the code it needs to load, not the synthetic-data generator (its name
+# and street lists would sit in the tracking store) nor de-identification (not needed to score
+# text that is already de-identified).
+EXCLUDED_FROM_MODEL_CODE = ("synth", "deid", "resources/synth")
+
+
+def model_code(folder: Path) -> Path:
+    """A copy of the casenotes package for the pyfunc model's ``code_paths``."""
     import casenotes
 
-    return str(Path(casenotes.__file__).parent)
+    target = folder / "casenotes"
+    shutil.copytree(
+        Path(casenotes.__file__).parent,
+        target,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    for part in EXCLUDED_FROM_MODEL_CODE:
+        shutil.rmtree(target / part, ignore_errors=True)
+    return target
 
 
 def _config_params(config: TrainConfig, data_path: Path) -> dict[str, Any]:
@@ -552,12 +570,13 @@ def _train_one(
             )
             tracker.log_metrics(metrics)
             tracker.log_artifacts(report_dir, "reports")
-            tracker.log_pyfunc(
-                bundle_path,
-                labels,
-                requirements([spec.kind]),
-                code_paths=[_package_dir()],
-            )
+            with tempfile.TemporaryDirectory() as code:
+                tracker.log_pyfunc(
+                    bundle_path,
+                    labels,
+                    requirements([spec.kind]),
+                    code_paths=[str(model_code(Path(code)))],
+                )
     return ModelOutcome(
         name=spec.name,
         kind=spec.kind.value,

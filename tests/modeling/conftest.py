@@ -1,0 +1,72 @@
+"""A small synthetic training corpus and a finished training run, shared by the modeling tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from casenotes.config import SynthConfig
+from casenotes.records import DIRECT_IDENTIFIERS
+
+TRAIN_LABELS = ("domestic_abuse", "mental_health", "substance_misuse", "housing")
+
+
+@pytest.fixture(scope="session")
+def raw_corpus(tmp_path_factory) -> Path:
+    """600 raw synthetic notes (with gold PII and mentions) as JSONL."""
+    from casenotes.io import write_notes
+    from casenotes.synth.generator import generate
+
+    path = tmp_path_factory.mktemp("corpus") / "notes.jsonl"
+    write_notes(generate(SynthConfig(notes=600, seed=31)), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def gold_values(raw_corpus) -> set[str]:
+    """Every gold direct-identifier value of the corpus (4+ characters)."""
+    values = set()
+    for line in raw_corpus.read_text().splitlines():
+        record = json.loads(line)
+        for span in record.get("pii") or []:
+            if span["label"] in {label.value for label in DIRECT_IDENTIFIERS}:
+                value = record["text"][span["start"] : span["end"]]
+                if len(value) >= 4:
+                    values.add(value)
+    return values
+
+
+@pytest.fixture(scope="session")
+def train_labels() -> tuple[str, ...]:
+    return TRAIN_LABELS
+
+
+@pytest.fixture(scope="session")
+def make_train_config():
+    """A function (tmp folder, tracking URI, overrides) → a small, fast TrainConfig."""
+    return _train_config
+
+
+def _train_config(tmp: Path, tracking_uri: str, **overrides):
+    from casenotes.modeling.config import TrainConfig
+
+    data = {
+        "task": "note_risks",
+        "synthetic": True,
+        "labels": list(TRAIN_LABELS),
+        "experiment": "test-note-risks",
+        "tracking_uri": tracking_uri,
+        "out": str(tmp / "models"),
+        "privacy": {"deidentify": "run", "min_cases": 3},
+        "evaluation": {"n_boot": 100},
+        "fairness": {"labels": ["domestic_abuse"], "n_boot": 100},
+        "explain": {"examples": 2, "deletion_notes": 30, "top_features": 10},
+        "models": [
+            {"name": "tfidf_lr", "kind": "tfidf_logistic", "params": {"cv": 3}},
+            {"name": "mentions_lr", "kind": "mention_linear"},
+        ],
+    }
+    data.update(overrides)
+    return TrainConfig.model_validate(data)
