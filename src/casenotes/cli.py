@@ -46,6 +46,18 @@ evaluate_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(evaluate_app, name="evaluate")
+review_app = typer.Typer(
+    help="Ethics review: the review pack for a panel, and recording the panel's decision.",
+    no_args_is_help=True,
+)
+app.add_typer(review_app, name="review")
+TrackingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tracking-uri",
+        help="MLflow tracking URI (else $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
+    ),
+]
 console = Console(stderr=True)
 stdout = Console()
 
@@ -516,6 +528,117 @@ def train(
             f"MLflow run {result.parent_run_id} in {result.tracking_uri} (experiment "
             f"{result.experiment!r}); ethics review: pending. Browse with: "
             f"mlflow ui --backend-store-uri {result.tracking_uri}"
+        )
+
+
+@review_app.command("record")
+def review_record(
+    run_id: Annotated[str, typer.Argument(help="The model's MLflow run id (a nested model run).")],
+    decision: Annotated[str, typer.Option(help="approved | rejected | approved-with-conditions.")],
+    panel: Annotated[str, typer.Option(help="Reviewers: 'Name (role); Name (role)'.")],
+    conditions: Annotated[
+        list[str] | None, typer.Option(help="A condition of approval (repeat for several).")
+    ] = None,
+    expires: Annotated[
+        str | None, typer.Option(help="Expiry date YYYY-MM-DD (default: one year).")
+    ] = None,
+    notes: Annotated[str | None, typer.Option(help="Panel notes (never case data).")] = None,
+    tracking_uri: TrackingOption = None,
+) -> None:
+    """Record an ethics panel's decision against the exact model bytes and card it reviewed."""
+    import datetime as dt
+
+    from casenotes.errors import InputError
+    from casenotes.review.decisions import record_decision
+    from casenotes.review.records import Decision
+    from casenotes.tracking import RunStore
+
+    try:
+        chosen = Decision(decision)
+        expiry = dt.date.fromisoformat(expires) if expires else None
+    except ValueError:
+        raise InputError(
+            f"--decision must be one of {', '.join(d.value for d in Decision)} and --expires "
+            "a date YYYY-MM-DD"
+        ) from None
+    record, path = record_decision(
+        run_id,
+        RunStore(tracking_uri),
+        decision=chosen,
+        panel=panel,
+        conditions=conditions or (),
+        expires=expiry,
+        notes=notes,
+    )
+    console.print(
+        f"recorded {record.decision.value} for run {run_id} by {len(record.panel)} reviewer(s), "
+        f"valid until {record.expires}; bundle sha256 {record.bundle_sha256[:12]}…, card sha256 "
+        f"{record.card_sha256[:12]}…; record: {path}"
+    )
+
+
+@app.command()
+def register(
+    run_id: Annotated[str, typer.Argument(help="The model's MLflow run id.")],
+    name: Annotated[str | None, typer.Option(help="Registered model name.")] = None,
+    tracking_uri: TrackingOption = None,
+) -> None:
+    """Give an approved model the registry alias `approved` (refused without a valid approval)."""
+    from casenotes.review.decisions import APPROVED_ALIAS, register_model
+    from casenotes.tracking import RunStore
+
+    model_name, version = register_model(run_id, RunStore(tracking_uri), name=name)
+    console.print(f"registered {model_name} version {version} with alias '{APPROVED_ALIAS}'")
+
+
+@app.command()
+def predict(
+    run_id: Annotated[str, typer.Argument(help="The model's MLflow run id.")],
+    source: Annotated[str, typer.Argument(help="De-identified notes: file, directory or glob.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output (.jsonl, .csv, .parquet).")],
+    research_override: Annotated[
+        str | None,
+        typer.Option(
+            help="Apply an unapproved model for research, giving the reason (recorded on the run)."
+        ),
+    ] = None,
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    tracking_uri: TrackingOption = None,
+) -> None:
+    """Score de-identified notes with an approved classifier (the ethics gate checks first)."""
+    import functools
+    import tempfile
+
+    from casenotes.review.decisions import Predictor
+    from casenotes.review.gate import OVERRIDE_WARNING, clear_for_use
+    from casenotes.tracking import RunStore
+
+    with tempfile.TemporaryDirectory() as folder:
+        clearance = clear_for_use(
+            run_id, RunStore(tracking_uri), Path(folder), research_override=research_override
+        )
+        if clearance.overridden:
+            console.print(
+                OVERRIDE_WARNING.format(
+                    run=run_id, refusal=clearance.refusal, reason=clearance.override_reason
+                ),
+                style="bold red",
+                markup=False,
+            )
+        else:
+            record = clearance.record
+            console.print(
+                f"model run {run_id}: {record.decision.value} until {record.expires} "
+                f"({record.file_name})"
+            )
+        _run_step(
+            "predict",
+            source,
+            out,
+            functools.partial(Predictor, clearance),
+            processes=processes,
+            batch_size=256,
+            rejects=None,
         )
 
 

@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     USAGE_ERROR = 2  # bad command-line usage (Click's own code)
     BAD_INPUT = 3  # input that cannot be read or used: missing file, unknown format, bad records
     BAD_CONFIG = 4  # a configuration file that does not validate
+    NOT_APPROVED = 5  # a model without a matching, unexpired ethics approval
 
 
 class CasenotesError(Exception):
@@ -45,3 +46,9 @@ class ReconciliationError(CasenotesError):
     """Counts that do not add up (read != written + rejected): a bug, never silently ignored."""
 
     exit_code = ExitCode.INTERNAL_ERROR
+
+
+class ApprovalError(CasenotesError):
+    """A model that may not be applied: no review, rejected, expired, or altered since review."""
+
+    exit_code = ExitCode.NOT_APPROVED

@@ -205,3 +205,75 @@ class CasenotesPyfunc(_python_model_base()):  # type: ignore[misc]
             texts = [str(text) for text in model_input]
         scores = self.bundle.predict_scores(texts)
         return pd.DataFrame(scores, columns=list(self.bundle.labels))
+
+
+# ------------------------------------------------------------------------ reading logged runs
+class RunStore:
+    """Read and annotate runs that already exist (for model cards, reviews and the gate)."""
+
+    def __init__(self, uri: str | None = None) -> None:
+        from mlflow import MlflowClient
+
+        self.uri = resolve_tracking_uri(uri)
+        self.client = MlflowClient(tracking_uri=self.uri)
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        """Tags, params, metrics and identity of one run; an error naming it if absent."""
+        from mlflow.exceptions import MlflowException
+
+        from casenotes.errors import InputError
+
+        try:
+            found = self.client.get_run(run_id)
+        except MlflowException:
+            raise InputError(f"run {run_id}: not found in the tracking store {self.uri}") from None
+        experiment = self.client.get_experiment(found.info.experiment_id)
+        return {
+            "run_id": found.info.run_id,
+            "run_name": found.info.run_name,
+            "experiment": experiment.name if experiment else None,
+            "experiment_id": found.info.experiment_id,
+            "start_time": found.info.start_time,
+            "artifact_uri": found.info.artifact_uri,
+            "tags": dict(found.data.tags),
+            "params": dict(found.data.params),
+            "metrics": dict(found.data.metrics),
+        }
+
+    def download(self, run_id: str, path: str, destination: Path) -> Path:
+        """Download one artifact (file or folder) of a run; returns the local path."""
+        from mlflow.exceptions import MlflowException
+
+        from casenotes.errors import InputError
+
+        destination.mkdir(parents=True, exist_ok=True)
+        try:
+            local = self.client.download_artifacts(run_id, path, str(destination))
+        except (MlflowException, OSError):
+            raise InputError(f"run {run_id}: no artifact {path!r}") from None
+        return Path(local)
+
+    def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
+        for key, value in tags.items():
+            self.client.set_tag(run_id, key, str(value))
+
+    def log_artifacts(self, run_id: str, folder: Path, artifact_path: str | None = None) -> None:
+        self.client.log_artifacts(run_id, str(folder), artifact_path)
+
+    def register(self, run_id: str, name: str, alias: str) -> str:
+        """Register the run's model under ``name`` and point ``alias`` at the new version."""
+        import mlflow
+
+        mlflow.set_tracking_uri(self.uri)
+        version = mlflow.register_model(f"runs:/{run_id}/model", name)
+        self.client.set_registered_model_alias(name, alias, version.version)
+        return str(version.version)
+
+    def alias_version(self, name: str, alias: str) -> dict[str, str] | None:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            version = self.client.get_model_version_by_alias(name, alias)
+        except MlflowException:
+            return None
+        return {"version": str(version.version), "run_id": version.run_id}
