@@ -62,7 +62,7 @@ def corpus(path: Path, notes: int, seed: int, biased: bool) -> Path:
     config = config.model_copy(update={"notes": notes, "seed": seed})
     if not biased:
         config = config.model_copy(update={"bias": BiasConfig()})
-    write_notes(oracle_deidentified(generate(config)), path)
+    write_notes(path, oracle_deidentified(generate(config)))
     return path
 
 
@@ -110,7 +110,11 @@ def run_one(path: Path, out: Path, seed: int) -> dict:
             "auroc": model.evaluation["labels"]["escalated"]["test"]["auroc"],
             "gaps": {f"{a}:{g}-{r}": gap(report, a, g, r) for a, g, r in CHECKS},
         }
-    return {"split": result.split, "seconds": round(time.perf_counter() - started, 1), "models": models}
+    return {
+        "split": result.split,
+        "seconds": round(time.perf_counter() - started, 1),
+        "models": models,
+    }
 
 
 def verdicts(results: dict) -> list[dict]:
@@ -124,9 +128,14 @@ def verdicts(results: dict) -> list[dict]:
                     detected = low is not None and (low > 0 or high < 0)
                     ok = (detected and low > 0) if expect_detected else not detected
                 rows.append(
-                    {"corpus": corpus_name, "model": model, "gap": name, "expected":
-                     "detected" if expect_detected else "interval includes zero", "pass": ok,
-                     "found": found}
+                    {
+                        "corpus": corpus_name,
+                        "model": model,
+                        "gap": name,
+                        "expected": "detected" if expect_detected else "interval includes zero",
+                        "pass": ok,
+                        "found": found,
+                    }
                 )
     return rows
 

@@ -32,13 +32,15 @@ class ModelBundle:
     task: str
     labels: tuple[str, ...]
     thresholds: Mapping[str, float]
-    vocabulary: CaseVocabulary
+    vocabulary: CaseVocabulary | None  # None: the model learns no words, so no floor
     estimator: Any
     meta: Mapping[str, Any] = field(default_factory=dict)
     format: int = BUNDLE_FORMAT
 
     def prepare(self, texts: Sequence[str]) -> list[str]:
-        """The text a model sees: the case-vocabulary floor applied."""
+        """The text a model sees: the case-vocabulary floor applied (when the model needs it)."""
+        if self.vocabulary is None:
+            return list(texts)
         return self.vocabulary.scrub_all(texts)
 
     def predict_scores(self, texts: Sequence[str]) -> np.ndarray:

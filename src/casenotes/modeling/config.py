@@ -37,6 +37,13 @@ class ModelKind(StrEnum):
     MENTION_LINEAR = "mention_linear"
     TRANSFORMER = "transformer"
 
+    @property
+    def learns_vocabulary(self) -> bool:
+        """Whether the model stores anything learnt from words (a vocabulary, weights per word
+        piece). Those models only ever see text after the case-vocabulary floor; the mention model
+        learns one weight per rule-based count and needs no floor."""
+        return self is not ModelKind.MENTION_LINEAR
+
 
 class ModelSpec(StrictModel):
     """One model to train: a name for the run, its kind and the estimator's parameters."""

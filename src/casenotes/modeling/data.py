@@ -78,7 +78,9 @@ class Split:
     boundaries: Mapping[str, str]
 
     def summary(self) -> dict[str, Any]:
+        dates = [e.date for part in (self.train, self.validation, self.test) for e in part]
         return {
+            "time_span": {"start": min(dates).isoformat(), "end": max(dates).isoformat()},
             "train": len(self.train),
             "validation": len(self.validation),
             "test": len(self.test),

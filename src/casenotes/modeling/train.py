@@ -45,6 +45,7 @@ from casenotes.records import CORE_RISKS, Note
 log = logging.getLogger(__name__)
 
 DEFAULT_DEID_CONFIG = Path("configs/deid.toml")
+PARTS = ("train", "validation", "test")
 BASELINE_PREVALENCE = "prevalence"
 BASELINE_RULES = "rules_only"
 SUMMARY_METRICS = ("auroc", "pr_auc", "precision", "recall", "fnr", "f1", "brier", "ece")
@@ -112,7 +113,7 @@ def deid_settings(config: TrainConfig) -> DeidConfig:
     path = config.privacy.deid_config
     if path is None:
         path = DEFAULT_DEID_CONFIG if DEFAULT_DEID_CONFIG.exists() else None
-    return DeidConfig() if path is None else load_config(path, DeidConfig, section="deid")
+    return DeidConfig() if path is None else load_config(path, DeidConfig)
 
 
 def apply_gate(
@@ -370,10 +371,8 @@ def train(
     vocabulary = CaseVocabulary(config.privacy.min_cases).fit(
         [e.text for e in split.train], [e.case_id for e in split.train]
     )
-    texts = {
-        part: vocabulary.scrub_all([e.text for e in getattr(split, part)])
-        for part in ("train", "validation", "test")
-    }
+    plain = {part: [e.text for e in getattr(split, part)] for part in PARTS}
+    scrubbed = {part: vocabulary.scrub_all(plain[part]) for part in PARTS}
     y_train = datamod.targets(split.train)
     fit_y = y_train[:, 0] if len(labels) == 1 else y_train
 
@@ -450,9 +449,9 @@ def train(
                 config,
                 labels,
                 split,
-                texts,
+                scrubbed if spec.kind.learns_vocabulary else plain,
                 fit_y,
-                vocabulary,
+                vocabulary if spec.kind.learns_vocabulary else None,
                 baselines,
                 gate,
                 tracker,
@@ -480,7 +479,7 @@ def _train_one(
     split: Split,
     texts: dict[str, list[str]],
     fit_y: np.ndarray,
-    vocabulary: CaseVocabulary,
+    vocabulary: CaseVocabulary | None,
     baselines: dict[str, Any],
     gate: GateReport,
     tracker: Any,
@@ -508,7 +507,10 @@ def _train_one(
             metrics[f"{label}.explanation.max_relative_error"] = entry[
                 "max_relative_completeness_error"
             ]
-        metrics[f"{label}.deletion.top_minus_random"] = entry["deletion"]["difference"]
+        deletion = entry["deletion"]
+        metrics[f"{label}.deletion.top_minus_random"] = (
+            deletion["mean_drop_top"] - deletion["mean_drop_random"]
+        )
     metrics["fit_seconds"] = fit_seconds
     thresholds = {label: evaluation["labels"][label]["threshold"]["threshold"] for label in labels}
     model_dir = out_dir / spec.name
@@ -537,7 +539,7 @@ def _train_one(
         explanations=explanations,
         split=split.summary(),
         gate=gate.to_dict(),
-        vocabulary=vocabulary.summary(),
+        vocabulary=vocabulary.summary() if vocabulary else {"min_cases": None},
         fit_seconds=fit_seconds,
         bundle_hash=bundle_hash,
         data_digest=digest,
