@@ -1,4 +1,4 @@
-"""``casenotes card RUN_ID``: a model card built from what the run logged, checked against the schema.
+"""``casenotes card RUN_ID``: a model card built from what the run logged, checked by the schema.
 
 Everything measurable comes from the run itself — its tags (versions, hashes, review state), the
 training configuration on its parent run, and the evaluation, fairness and explanation figures in
@@ -239,7 +239,8 @@ def _explainability(report: dict[str, Any], synthetic: bool) -> dict[str, Any]:
         "tfidf_logistic": "exact linear contributions (weight × TF-IDF value per word and "
         "character n-gram, summing to the decision value)",
         "mention_linear": "the whole model: one weight per risk-mention count, readable as a table",
-        "transformer": "integrated gradients on the word embeddings (completeness measured per note)",
+        "transformer": "integrated gradients on the word embeddings (completeness measured per "
+        "note)",
     }[kind]
     top = []
     for label, entry in explanations["global"].items():
