@@ -42,6 +42,12 @@ demo: $(STAMP)
 	$(BIN)/casenotes extract $(DEMO)/notes.deid.jsonl --out $(DEMO)/notes.risks.jsonl \
 		--cases $(DEMO)/cases.jsonl
 	$(BIN)/casenotes show $(DEMO)/notes.risks.jsonl --id C000001-003 --out $(DEMO)/note.html
+	$(BIN)/casenotes train --config configs/train_note_risks.toml --data $(DEMO)/notes.deid.jsonl \
+		--ids-out $(DEMO)/runs.json
+	@run=$$($(BIN)/python -c 'import json; print(json.load(open("$(DEMO)/runs.json"))["models"]["tfidf_lr"])'); \
+	$(BIN)/casenotes card $$run --out $(DEMO)/card && \
+	$(BIN)/casenotes review pack $$run --out $(DEMO)/card/review_pack.html && \
+	echo "The demo model's run: $$run (ethics review: pending; see README, 'Ethics review and the gate')"
 	@echo "Demo outputs in $(DEMO)/:"
 	@echo "  notes.jsonl       2,000 synthetic case notes with gold PII and risk annotations"
 	@echo "  notes.stats.json  composition and diversity figures of the corpus"
@@ -49,6 +55,9 @@ demo: $(STAMP)
 	@echo "  notes.risks.jsonl risk mentions with qualifiers and a per-note risks summary"
 	@echo "  cases.jsonl       per-case timelines per category and toxic-trio windows"
 	@echo "  note.html         one note rendered with its mentions highlighted"
+	@echo "  runs.json         MLflow run ids of the training run and its models"
+	@echo "  card/             the demo model's card (JSON, Markdown, HTML), ATRS records, review pack"
+	@echo "Training reports: models/; MLflow store: mlflow.db + mlartifacts/. Browse: $(BIN)/mlflow ui"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -494,6 +494,10 @@ def train(
     processes: Annotated[
         int | None, typer.Option(min=1, help="Processes for de-identification.")
     ] = None,
+    ids_out: Annotated[
+        Path | None,
+        typer.Option(help="Write the MLflow run ids (parent and per model) to this JSON file."),
+    ] = None,
 ) -> None:
     """Train, evaluate and explain classifiers; log everything (never text) to MLflow."""
     from casenotes.modeling.config import load_train_config
@@ -515,6 +519,19 @@ def train(
             return _Meter(progress, task)
 
         result = run_training(settings, data, progress=meter)
+    if ids_out:
+        ids_out.parent.mkdir(parents=True, exist_ok=True)
+        ids_out.write_text(
+            json.dumps(
+                {
+                    "tracking_uri": result.tracking_uri,
+                    "parent": result.parent_run_id,
+                    "models": {m.name: m.run_id for m in result.models},
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     table = comparison(result, settings.label_names)
     stdout.print(comparison_markdown(table), markup=False, highlight=False)
     console.print(
@@ -529,6 +546,51 @@ def train(
             f"{result.experiment!r}); ethics review: pending. Browse with: "
             f"mlflow ui --backend-store-uri {result.tracking_uri}"
         )
+
+
+@app.command()
+def card(
+    run_id: Annotated[str, typer.Argument(help="The model's MLflow run id (a nested model run).")],
+    config: Annotated[
+        Path | None, typer.Option(help="Card settings. Default: configs/card.toml.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the card files. Default: models/cards/RUN_ID.")
+    ] = None,
+    tracking_uri: TrackingOption = None,
+) -> None:
+    """Write the model card (JSON, Markdown, HTML) and ATRS records; log them to the run."""
+    from casenotes.review.card import generate_card
+    from casenotes.review.config import load_card_settings
+    from casenotes.tracking import RunStore
+
+    folder = out or Path("models") / "cards" / run_id
+    files = generate_card(run_id, RunStore(tracking_uri), load_card_settings(config), folder)
+    console.print(
+        f"model card for run {run_id} (review state: {files.state}) validated against the schema "
+        f"and logged under card/; digest {files.digest[:12]}…; files in {folder}"
+    )
+
+
+@review_app.command("pack")
+def review_pack(
+    run_id: Annotated[str, typer.Argument(help="The model's MLflow run id (a nested model run).")],
+    config: Annotated[
+        Path | None, typer.Option(help="Card settings. Default: configs/card.toml.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="The page. Default: models/cards/RUN_ID/review_pack.html.")
+    ] = None,
+    tracking_uri: TrackingOption = None,
+) -> None:
+    """Write the one-page review pack for an ethics panel (self-contained HTML)."""
+    from casenotes.review.config import load_card_settings
+    from casenotes.review.pack import PACK_FILE, write_pack
+    from casenotes.tracking import RunStore
+
+    target = out or Path("models") / "cards" / run_id / PACK_FILE
+    write_pack(run_id, RunStore(tracking_uri), load_card_settings(config), target)
+    console.print(f"review pack for run {run_id}: {target} (also logged under review/)")
 
 
 @review_app.command("record")

@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 ENV_TRACKING_URI = "MLFLOW_TRACKING_URI"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,37 @@ def _train_config(tmp: Path, tracking_uri: str, **overrides):
     }
     data.update(overrides)
     return TrainConfig.model_validate(data)
+
+
+@pytest.fixture(scope="session")
+def run(raw_corpus, tmp_path_factory):
+    """One real training run (both linear models) into a SQLite store, shared by the tests."""
+    tmp = tmp_path_factory.mktemp("train")
+    uri = f"sqlite:///{tmp / 'mlflow.db'}"
+    config = _train_config(tmp, uri)
+    from casenotes.modeling.train import train
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    handler = Keep(level=logging.DEBUG)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        result = train(config, raw_corpus)
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+    return {"tmp": tmp, "uri": uri, "result": result, "logs": records}
+
+
+@pytest.fixture(scope="session")
+def client(run):
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=run["uri"])

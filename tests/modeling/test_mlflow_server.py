@@ -90,7 +90,7 @@ def test_train_logs_runs_and_artifacts_to_a_server_over_http(
     assert parent.data.tags["casenotes.ethics_review"] == "pending"
     child = client.get_run(result.models[0].run_id)
     assert child.data.tags["mlflow.parentRunId"] == result.parent_run_id
-    assert "mentions_lr" == child.info.run_name
+    assert child.info.run_name == "mentions_lr"
     paths = {a.path for a in client.list_artifacts(child.info.run_id, "reports")}
     assert "reports/evaluation.html" in paths
     # The artifacts went through the server into its own artifact store, not a local folder.

@@ -3,7 +3,6 @@ lineage, the artifacts, the logged pyfunc model, and that no identifier reached 
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -11,39 +10,6 @@ import pandas as pd
 import pytest
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def run(raw_corpus, tmp_path_factory, make_train_config):
-    tmp = tmp_path_factory.mktemp("train")
-    uri = f"sqlite:///{tmp / 'mlflow.db'}"
-    config = make_train_config(tmp, uri)
-    from casenotes.modeling.train import train
-
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    handler = Keep(level=logging.DEBUG)
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        result = train(config, raw_corpus)
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-    return {"tmp": tmp, "uri": uri, "result": result, "logs": records}
-
-
-@pytest.fixture(scope="module")
-def client(run):
-    from mlflow import MlflowClient
-
-    return MlflowClient(tracking_uri=run["uri"])
 
 
 def test_one_parent_run_with_a_nested_run_per_model(run, client):

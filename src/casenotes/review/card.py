@@ -211,7 +211,7 @@ def _fairness(report: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
                             "reference_group": gap["reference"],
                             "metric": FAIRNESS_METRICS[gap["metric"]],
                             "difference": _interval(gap["difference"]),
-                            "reading": _gap_reading(gap),
+                            "reading": _gap_reading(gap, info["label"]),
                         }
                     )
         out["labels"][label] = {
@@ -222,14 +222,23 @@ def _fairness(report: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def _gap_reading(gap: dict[str, Any]) -> str:
+def _gap_reading(gap: dict[str, Any], attribute: str) -> str:
     diff = gap["difference"]
     name = FAIRNESS_METRICS[gap["metric"]].replace("_", " ")
     return (
-        f"The {name} for {gap['group']} differs from {gap['reference']} by "
+        f"By {attribute}: the {name} for {gap['group']} differs from {gap['reference']} by "
         f"{diff['value']:+.3f} (95% interval {diff['low']:+.3f} to {diff['high']:+.3f}); an "
         "interval this far from zero is unlikely to be chance alone."
     )
+
+
+def _feature(name: str) -> str:
+    """``word__drinking`` → ``drinking``; ``char__ s`` → ``…s (characters)``."""
+    if name.startswith("word__"):
+        return name[len("word__") :]
+    if name.startswith("char__"):
+        return f"{name[len('char__') :].strip()} (characters)"
+    return name
 
 
 def _explainability(report: dict[str, Any], synthetic: bool) -> dict[str, Any]:
@@ -244,7 +253,9 @@ def _explainability(report: dict[str, Any], synthetic: bool) -> dict[str, Any]:
     }[kind]
     top = []
     for label, entry in explanations["global"].items():
-        positive = ", ".join(str(name) for name, _ in entry.get("positive", [])[:5])
+        positive = ", ".join(
+            f"'{_feature(str(name))}'" for name, _ in entry.get("positive", [])[:5]
+        )
         top.append(f"{label}: {positive}")
     by_label = {}
     deletion_k = None
@@ -528,7 +539,7 @@ def build_card(
         unknown = set(definitions) - {label.value for label in RiskLabel}
         if unknown:
             raise InputError(f"card: unknown labels {sorted(unknown)}")
-    return card
+    return json.loads(json.dumps(card))  # plain JSON types (tuples become lists)
 
 
 # ------------------------------------------------------------------------------- ATRS records
