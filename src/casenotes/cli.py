@@ -533,7 +533,7 @@ def train(
             + "\n"
         )
     table = comparison(result, settings.label_names)
-    stdout.print(comparison_markdown(table), markup=False, highlight=False)
+    stdout.print(comparison_markdown(table), markup=False, highlight=False, soft_wrap=True)
     console.print(
         f"trained {len(result.models)} model(s) in {time.perf_counter() - start:,.0f}s; "
         f"split {result.split['train']}/{result.split['validation']}/{result.split['test']} "

@@ -47,6 +47,9 @@ class DeletionResult:
     p_value: float  # one-sided sign test; 1.0 when every text was a tie
     alpha: float
     reading: str
+    # Mean of (top drop - random drop) per text: a 95% percentile-bootstrap interval over texts.
+    difference_low: float = float("nan")
+    difference_high: float = float("nan")
 
     @property
     def passed(self) -> bool:
@@ -63,14 +66,35 @@ class DeletionResult:
             "n_random": self.n_random,
             "n": self.n,
             "n_skipped": self.n_skipped,
-            "mean_drop_top": self.mean_drop_top,
-            "mean_drop_random": self.mean_drop_random,
-            "share_top_beats_random": self.share_top_beats_random,
+            "mean_drop_top": _finite(self.mean_drop_top),
+            "mean_drop_random": _finite(self.mean_drop_random),
+            "share_top_beats_random": _finite(self.share_top_beats_random),
             "p_value": self.p_value,
             "alpha": self.alpha,
             "passed": self.passed,
             "reading": self.reading,
+            "difference": {
+                "value": _finite(self.mean_drop_top - self.mean_drop_random),
+                "low": _finite(self.difference_low),
+                "high": _finite(self.difference_high),
+            },
         }
+
+
+def _finite(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+BOOTSTRAP_RESAMPLES = 1000
+
+
+def _bootstrap_mean(values: np.ndarray, seed: int) -> tuple[float, float]:
+    """95% percentile-bootstrap interval of the mean of ``values``."""
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, values.size, size=(BOOTSTRAP_RESAMPLES, values.size))
+    means = values[draws].mean(axis=1)
+    low, high = np.percentile(means, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def blank_spans(text: str, spans: Sequence[TokenAttribution]) -> str:
@@ -159,6 +183,7 @@ def deletion_test(
     )
     top, rand, share = float(drop_top.mean()), float(drop_random.mean()), wins / n
     passed = top > rand and p_value < alpha
+    low, high = _bootstrap_mean(difference, seed)
     return DeletionResult(
         label=name,
         k=k,
@@ -171,6 +196,8 @@ def deletion_test(
         p_value=float(p_value),
         alpha=alpha,
         reading=_reading(name, k, n, top, rand, share, float(p_value), passed),
+        difference_low=low,
+        difference_high=high,
     )
 
 

@@ -507,10 +507,10 @@ def _train_one(
             metrics[f"{label}.explanation.max_relative_error"] = entry[
                 "max_relative_completeness_error"
             ]
-        deletion = entry["deletion"]
-        metrics[f"{label}.deletion.top_minus_random"] = (
-            deletion["mean_drop_top"] - deletion["mean_drop_random"]
-        )
+        difference = entry["deletion"]["difference"]
+        for key, suffix in (("value", ""), ("low", "_low"), ("high", "_high")):
+            if difference[key] is not None:
+                metrics[f"{label}.deletion.top_minus_random{suffix}"] = difference[key]
     metrics["fit_seconds"] = fit_seconds
     thresholds = {label: evaluation["labels"][label]["threshold"]["threshold"] for label in labels}
     model_dir = out_dir / spec.name

@@ -262,13 +262,8 @@ def _explainability(report: dict[str, Any], synthetic: bool) -> dict[str, Any]:
     for label, entry in explanations["labels"].items():
         deletion = entry["deletion"]
         deletion_k = deletion.get("k")
-        interval = deletion.get("difference") or {
-            "value": deletion["mean_drop_top"] - deletion["mean_drop_random"],
-            "low": None,
-            "high": None,
-        }
         by_label[label] = {
-            "top_minus_random": _interval(interval),
+            "top_minus_random": _interval(deletion["difference"]),
             "max_completeness_error": entry.get("max_completeness_error"),
             "reading": deletion["reading"],
         }
