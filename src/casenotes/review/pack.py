@@ -132,9 +132,7 @@ def build_pack(
     )
 
 
-def write_pack(
-    run_id: str, store, settings: CardSettings, out: Path, *, log: bool = True
-) -> Path:
+def write_pack(run_id: str, store, settings: CardSettings, out: Path, *, log: bool = True) -> Path:
     page = build_pack(run_id, store, settings)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page)
