@@ -13,9 +13,18 @@ experiment tests the fairness report, not de-identification), then ``casenotes t
 ``case_escalation`` task exactly as a user would (``verify`` gate, time + case split, threshold on
 validation) with the linear models. The checks, per model:
 
-1. biased corpus: the missed-share (FNR) gap of *Black vs White* and of *disability yes vs no*
-   is positive and its 95% interval excludes zero (the bias is detected);
+1. biased corpus: the missed-share (FNR) gap of *Black vs White* and of *disabled vs not
+   disabled* children is positive and its 95% interval excludes zero (the bias is detected);
 2. unbiased corpus: the same two intervals include zero (no bias is claimed where none was put).
+
+``configs/synth_biased.toml`` over-labels disabled children's cases at 15%; nothing in their
+notes shows it, so the extra "escalated" cases are ones the model cannot see and the group's
+missed share rises, but only by about 4 points, which 2,000 test cases cannot separate from
+chance. The experiment therefore sets the over-labelling rate with ``--over-labelling-rate``
+(default 0.5) and reports it; under-recording stays at the config's 50%.
+
+Every figure of the two groups is saved too, so the other gaps can be read. With 2 models × 2
+checks, a 95% interval excludes zero by chance about once in 20 comparisons.
 
 Usage (from the project root)::
 
@@ -35,7 +44,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "evaluation" / "results"
-CHECKS = (("ethnicity", "Black", "White"), ("disability", "yes", "no"))
+# (attribute, group, reference, the figure the bias should move)
+CHECKS = (
+    ("ethnicity", "Black", "White", "fnr"),
+    ("disability", "yes", "no", "fnr"),
+)
+ALL_FIGURES = ("fnr", "fpr", "precision", "selection_rate")
 
 
 def oracle_deidentified(notes):
@@ -53,22 +67,27 @@ def oracle_deidentified(notes):
         yield dataclasses.replace(note, text="".join(pieces), pii=(), mentions=None)
 
 
-def corpus(path: Path, notes: int, seed: int, biased: bool) -> Path:
+def corpus(path: Path, notes: int, seed: int, biased: bool, over_rate: float) -> Path:
     from casenotes.config import BiasConfig, SynthConfig, load_config
     from casenotes.io import write_notes
     from casenotes.synth.generator import generate
 
     config = load_config(ROOT / "configs" / "synth_biased.toml", SynthConfig)
     config = config.model_copy(update={"notes": notes, "seed": seed})
-    if not biased:
+    if biased:
+        over = config.bias.over_labelling.model_copy(update={"rate": over_rate})
+        config = config.model_copy(
+            update={"bias": config.bias.model_copy(update={"over_labelling": over})}
+        )
+    else:
         config = config.model_copy(update={"bias": BiasConfig()})
     write_notes(path, oracle_deidentified(generate(config)))
     return path
 
 
-def gap(report: dict, attribute: str, group: str, reference: str) -> dict | None:
+def gap(report: dict, attribute: str, group: str, reference: str, metric: str) -> dict | None:
     for entry in report["gaps"].get(attribute, []):
-        if entry["metric"] == "fnr" and entry["group"] == group:
+        if entry["metric"] == metric and entry["group"] == group:
             if entry["reference"] != reference:
                 return {"error": f"reference was {entry['reference']}, expected {reference}"}
             return {
@@ -114,7 +133,12 @@ def run_one(path: Path, out: Path, seed: int) -> dict:
         report = model.fairness["escalated"]
         models[model.name] = {
             "auroc": model.evaluation["labels"]["escalated"]["test"]["auroc"],
-            "gaps": {f"{a}:{g}-{r}": gap(report, a, g, r) for a, g, r in CHECKS},
+            "gaps": {f"{a}:{g}-{r}:{m}": gap(report, a, g, r, m) for a, g, r, m in CHECKS},
+            "all_figures": {
+                f"{a}:{g}-{r}:{figure}": gap(report, a, g, r, figure)
+                for a, g, r, _ in CHECKS
+                for figure in ALL_FIGURES
+            },
         }
     return {
         "split": result.split,
@@ -150,11 +174,14 @@ def markdown(payload: dict) -> str:
     lines = [
         "# Fairness validity on the generator's bias switches",
         "",
-        f"{payload['notes']:,} notes per corpus, seed {payload['seed']}; task case_escalation; "
-        "missed share (FNR) of the group minus that of the reference group, 95% bootstrap "
-        "interval over cases.",
+        f"{payload['notes']:,} notes per corpus, seed {payload['seed']}; under-recording 0.5 "
+        f"(Black), over-labelling {payload['over_labelling_rate']} (disabled); "
+        "task case_escalation; "
+        "difference of the named figure (fnr = missed share, selection_rate = share flagged) "
+        "between the group and the reference group, 95% bootstrap interval over cases.",
         "",
-        "| corpus | model | gap (group − reference) | difference (95% CI) | expected | pass |",
+        "| corpus | model | gap (group − reference : figure) | difference (95% CI) | expected "
+        "| pass |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for row in payload["verdicts"]:
@@ -170,6 +197,26 @@ def markdown(payload: dict) -> str:
             f"| {'yes' if row['pass'] else 'NO'} |"
         )
     lines += ["", f"All checks pass: **{payload['all_pass']}**.", ""]
+    lines += [
+        "Every figure for the same groups (difference, 95% CI, interval excludes zero):",
+        "",
+        "| corpus | model | gap | difference (95% CI) | excludes 0 |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for corpus_name, result in payload["results"].items():
+        for model, entry in result["models"].items():
+            for name, found in entry["all_figures"].items():
+                if not found or "difference" not in found:
+                    continue
+                diff = found["difference"]
+                if diff.get("value") is None or diff.get("low") is None:
+                    continue
+                lines.append(
+                    f"| {corpus_name} | {model} | {name} | {diff['value']:+.3f} "
+                    f"({diff['low']:+.3f} to {diff['high']:+.3f}) | "
+                    f"{'yes' if found['excludes_zero'] else 'no'} |"
+                )
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -177,17 +224,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--notes", type=int, default=60000)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--over-labelling-rate", type=float, default=0.5)
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         for name, biased in (("biased", True), ("unbiased", False)):
-            path = corpus(tmp / f"{name}.jsonl", args.notes, args.seed, biased)
+            path = corpus(
+                tmp / f"{name}.jsonl", args.notes, args.seed, biased, args.over_labelling_rate
+            )
             results[name] = run_one(path, tmp / f"models-{name}", args.seed)
     rows = verdicts(results)
     payload = {
         "notes": args.notes,
         "seed": args.seed,
+        "over_labelling_rate": args.over_labelling_rate,
         "results": results,
         "verdicts": rows,
         "all_pass": all(row["pass"] for row in rows),
