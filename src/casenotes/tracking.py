@@ -218,6 +218,14 @@ class RunStore:
         self.uri = resolve_tracking_uri(uri)
         self.client = MlflowClient(tracking_uri=self.uri)
 
+    def _activate(self) -> None:
+        # MLflow resolves a logged model's artifacts (``model/...`` of a run) through the global
+        # tracking URI, not the client's: point it at this store first, or an earlier store (a
+        # stopped server, say) would be asked.
+        import mlflow
+
+        mlflow.set_tracking_uri(self.uri)
+
     def run(self, run_id: str) -> dict[str, Any]:
         """Tags, params, metrics and identity of one run; an error naming it if absent."""
         from mlflow.exceptions import MlflowException
@@ -248,6 +256,7 @@ class RunStore:
         from casenotes.errors import InputError
 
         destination.mkdir(parents=True, exist_ok=True)
+        self._activate()
         try:
             local = self.client.download_artifacts(run_id, path, str(destination))
         except (MlflowException, OSError):
@@ -265,7 +274,7 @@ class RunStore:
         """Register the run's model under ``name`` and point ``alias`` at the new version."""
         import mlflow
 
-        mlflow.set_tracking_uri(self.uri)
+        self._activate()
         version = mlflow.register_model(f"runs:/{run_id}/model", name)
         self.client.set_registered_model_alias(name, alias, version.version)
         return str(version.version)

@@ -63,6 +63,9 @@ def server(tmp_path_factory):
             pytest.fail(f"mlflow server did not start: {(tmp / 'server.log').read_text()[-2000:]}")
         time.sleep(0.5)
     yield {"url": url, "tmp": tmp}
+    import mlflow
+
+    mlflow.set_tracking_uri(None)  # later tests must not reach for the stopped server
     process.terminate()
     try:
         process.wait(timeout=20)
