@@ -34,12 +34,13 @@ def store(run):
 
 
 @pytest.fixture(scope="module")
-def model_run(run, store, tmp_path_factory) -> str:
+def model_run(run, store, tmp_path_factory):
     """The tf-idf model run, with its card generated (a panel reviews the card)."""
     run_id = next(m.run_id for m in run["result"].models if m.name == "tfidf_lr")
     settings = load_card_settings(ROOT / "configs" / "card.toml")
     generate_card(run_id, store, settings, tmp_path_factory.mktemp("card"), schemas=SCHEMAS)
-    return run_id
+    yield run_id
+    store.set_tags(run_id, {TAG_STATE: "pending"})  # the shared run goes back as it was trained
 
 
 def _record(model_run, store, records, decision=Decision.APPROVED, **kwargs):
