@@ -68,6 +68,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from casenotes.modeling.base import ScoresClassifierMixin
 from casenotes.modeling.explain import Explanation, TokenAttribution
 from casenotes.records import Certainty, Mention, RiskLabel, Temporality
 
@@ -504,7 +505,7 @@ class _LabelModel:
 # The shared classifier
 
 
-class _LinearTextClassifier(ClassifierMixin, BaseEstimator):
+class _LinearTextClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimator):
     """What both linear classifiers share: targets, per-label fits, calibration and outputs.
 
     Subclasses build the features (``_fit_design``, ``_features``), name them
@@ -689,18 +690,6 @@ class _LinearTextClassifier(ClassifierMixin, BaseEstimator):
     def predict_scores(self, X: Sequence[str]) -> np.ndarray:
         """Calibrated positive-class probabilities, always ``(n, L)``."""
         return self._calibrated(self._margins(X))
-
-    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
-        """Calibrated probabilities: ``(n, 2)`` for binary, ``(n, L)`` positives for multi-label."""
-        scores = self.predict_scores(X)
-        if self.multilabel_:
-            return scores
-        return np.column_stack([1.0 - scores[:, 0], scores[:, 0]])
-
-    def predict(self, X: Sequence[str]) -> np.ndarray:
-        """0/1 at a calibrated probability of 0.5: ``(n,)`` binary, ``(n, L)`` multi-label."""
-        flags = (self.predict_scores(X) >= 0.5).astype(np.int64)
-        return flags if self.multilabel_ else flags[:, 0]
 
     def _label_index(self, label: str | None) -> int:
         check_is_fitted(self, "coef_")

