@@ -18,7 +18,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from casenotes import __version__
 from casenotes.errors import CasenotesError, ExitCode
@@ -77,13 +84,18 @@ def _root(
     """casenotes: safe analysis of children's social-care case notes."""
 
 
-def _progress() -> Progress:
-    return Progress(
+def _progress(*, eta: bool = False) -> Progress:
+    columns = [
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn("{task.fields[rate]} notes/s"),
         TimeElapsedColumn(),
+    ]
+    if eta:
+        columns += [TextColumn("ETA"), TimeRemainingColumn()]
+    return Progress(
+        *columns,
         console=console,
         transient=True,
         disable=not console.is_terminal,
@@ -211,9 +223,6 @@ def validate(
         raise typer.Exit(ExitCode.BAD_INPUT)
 
 
-DEFAULT_DEID_CONFIG = Path("configs/deid.toml")
-
-
 class _Meter:
     """A progress callback: a bar with notes/s on a terminal, nothing otherwise."""
 
@@ -286,13 +295,12 @@ def deidentify(
     ] = None,
 ) -> None:
     """Replace personal data in notes; `pii` lists what was found (offsets, label, recognizer)."""
-    from casenotes.config import DeidConfig, load_config
+    from casenotes.config import load_deid_config
     from casenotes.deid import deidentifier_factory
     from casenotes.deid.keys import load_key
     from casenotes.deid.operators import KEYED_OPERATORS, Replacer, operators_for
 
-    path = config or (DEFAULT_DEID_CONFIG if DEFAULT_DEID_CONFIG.exists() else None)
-    settings = load_config(path, DeidConfig) if path else DeidConfig()
+    settings = load_deid_config(config)
     key = load_key(key_file, settings.key_env)
     operators = operators_for(settings, mode)
     Replacer(settings, operators, key)  # refuses a keyed mode without a key, before any work
@@ -327,12 +335,11 @@ def evaluate_deid(
     name: Annotated[str, typer.Option(help="Report file stem.")] = "deid_eval",
 ) -> None:
     """Per-label precision, recall and F2, leak rate and over-redaction; Markdown + JSON."""
-    from casenotes.config import DeidConfig, load_config
+    from casenotes.config import load_deid_config
     from casenotes.deid.evaluate import markdown, score_corpus
     from casenotes.io import read_notes
 
-    path = config or (DEFAULT_DEID_CONFIG if DEFAULT_DEID_CONFIG.exists() else None)
-    settings = load_config(path, DeidConfig) if path else DeidConfig()
+    settings = load_deid_config(config)
     reader = read_notes(gold)
     notes = (item.note for item in reader if item.note.pii is not None)
     reports = score_corpus(notes, settings, vanilla=vanilla)
@@ -672,27 +679,9 @@ def predict(
     import tempfile
 
     from casenotes.review.decisions import Predictor
-    from casenotes.review.gate import OVERRIDE_WARNING, clear_for_use
-    from casenotes.tracking import RunStore
 
     with tempfile.TemporaryDirectory() as folder:
-        clearance = clear_for_use(
-            run_id, RunStore(tracking_uri), Path(folder), research_override=research_override
-        )
-        if clearance.overridden:
-            console.print(
-                OVERRIDE_WARNING.format(
-                    run=run_id, refusal=clearance.refusal, reason=clearance.override_reason
-                ),
-                style="bold red",
-                markup=False,
-            )
-        else:
-            record = clearance.record
-            console.print(
-                f"model run {run_id}: {record.decision.value} until {record.expires} "
-                f"({record.file_name})"
-            )
+        clearance = _clear_classifier(run_id, research_override, tracking_uri, folder)
         _run_step(
             "predict",
             source,
@@ -702,6 +691,180 @@ def predict(
             batch_size=256,
             rejects=None,
         )
+
+
+# ---------------------------------------------------------------------------------------- tag
+class _TagMeter:
+    """Progress of a tag run: notes/s and, when the input size is known, an ETA."""
+
+    def __init__(self, progress: Progress, task, resumed_from: int) -> None:
+        self.progress, self.task = progress, task
+        self.start, self.resumed_from = time.perf_counter(), resumed_from
+
+    def __call__(self, tagged: int, position: int) -> None:
+        rate = tagged / max(time.perf_counter() - self.start, 1e-9)
+        self.progress.update(self.task, completed=position, rate=f"{rate:,.1f}")
+
+
+@app.command()
+def tag(
+    archive: Annotated[
+        str, typer.Argument(help="Notes: a file, a directory or a quoted glob (JSONL/CSV/Parquet).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (parts, summary).")],
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes (local engine).")] = 1,
+    engine: Annotated[str, typer.Option(help="local | spark.")] = "local",
+    master: Annotated[
+        str, typer.Option(help="Spark master (with --engine spark), e.g. spark://host:7077.")
+    ] = "local[*]",
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Carry on a run that stopped (same input, settings).")
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier run's output in OUT.")
+    ] = False,
+    config: Annotated[
+        Path | None, typer.Option(help="Config TOML. Default: configs/tag.toml if present.")
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(help="De-identification mode: placeholder | pseudonym | surrogate | redact."),
+    ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="Secret key for keyed modes (else the variable named in deid config)."),
+    ] = None,
+    group_by: Annotated[
+        list[str] | None,
+        typer.Option("--group-by", help="Input column to break the summary down by (repeat)."),
+    ] = None,
+    min_count: Annotated[
+        int | None, typer.Option(min=1, help="Suppress summary counts below this (default 10).")
+    ] = None,
+    output_format: Annotated[
+        str | None, typer.Option("--format", help="parquet (default) | jsonl.")
+    ] = None,
+    checkpoint_notes: Annotated[
+        int | None, typer.Option(min=1, help="Notes per chunk and checkpoint (default 2000).")
+    ] = None,
+    classifier: Annotated[
+        str | None,
+        typer.Option(help="Also score notes with this approved model (MLflow run id)."),
+    ] = None,
+    research_override: Annotated[
+        str | None,
+        typer.Option(help="Use an unapproved --classifier for research, giving the reason."),
+    ] = None,
+    mlflow: Annotated[
+        bool, typer.Option("--mlflow/--no-mlflow", help="Log the run to MLflow.")
+    ] = True,
+    tracking_uri: TrackingOption = None,
+) -> None:
+    """De-identify and extract (and optionally score) a whole archive: resumable, with rejects
+    and a summary for analysts in which small counts are suppressed."""
+    import tempfile
+
+    from casenotes.batch.config import load_tag_config
+    from casenotes.batch.runner import TagRun, estimate_records, local_engine, log_run
+    from casenotes.batch.tagger import tag_settings, tagger_factory
+    from casenotes.config import validate_config
+    from casenotes.deid.keys import load_key
+    from casenotes.deid.operators import Replacer, operators_for
+
+    if engine not in ("local", "spark"):
+        raise typer.BadParameter(f"--engine must be local or spark, not {engine!r}")
+    base = load_tag_config(config)
+    overrides = {
+        "mode": mode,
+        "output_format": output_format,
+        "checkpoint_notes": checkpoint_notes,
+    }
+    data = base.model_dump(mode="json")
+    data.update({key: value for key, value in overrides.items() if value is not None})
+    if group_by:
+        data["summary"]["group_by"] = list(group_by)
+    if min_count is not None:
+        data["summary"]["min_count"] = min_count
+    config_model = validate_config(data, type(base), "command-line options")
+    with tempfile.TemporaryDirectory() as folder:
+        clearance = None
+        if classifier is not None:
+            clearance = _clear_classifier(classifier, research_override, tracking_uri, folder)
+        settings = tag_settings(config_model, clearance=clearance)
+        key = load_key(key_file, settings.deid.key_env)
+        Replacer(settings.deid, operators_for(settings.deid, config_model.mode), key)
+        settings = tag_settings(config_model, key=key, clearance=clearance)
+        run = TagRun(archive, out, settings, resume=resume, overwrite=overwrite)
+        if run.resumed_from:
+            console.print(
+                f"resuming {out}: {run.manifest.parts} parts done, {run.resumed_from:,} input "
+                "records skipped (re-read only to rebuild the duplicate check)"
+            )
+        factory = tagger_factory(settings)
+        if engine == "spark":
+            from casenotes.batch.spark import SparkEngine
+
+            spark_engine = SparkEngine(factory, master=master)
+            run_engine = spark_engine.map
+            engine_label = f"spark ({master}, parallelism {spark_engine.parallelism})"
+            console.print(f"engine {engine_label}")
+        else:
+            spark_engine = None
+            run_engine = local_engine(factory, processes)
+            engine_label = f"local, {processes} process(es)"
+            console.print(f"engine {engine_label}")
+        total = estimate_records(run.files)
+        try:
+            with _progress(eta=True) as progress:
+                task = progress.add_task("tag", total=total, rate="-", completed=run.resumed_from)
+                result = run.run(
+                    run_engine,
+                    progress=_TagMeter(progress, task, run.resumed_from),
+                    facts={"engine": engine_label, "processes": processes},
+                )
+        finally:
+            if spark_engine is not None:
+                spark_engine.close()
+    counts = result.counts
+    console.print(
+        f"read {counts.read:,} = written {counts.written:,} + rejected {counts.rejected:,} "
+        f"(checked against the files); {result.parts} parts in {out / 'notes'}; "
+        f"{result.notes_per_second:,.1f} notes/s this attempt"
+    )
+    if counts.rejected:
+        kinds = "; ".join(f"{n:,} × {reason}" for reason, n in result.rejects_by_reason.items())
+        console.print(f"rejects ({out / 'rejects.jsonl'}): {kinds}", markup=False)
+    console.print(f"summary: {result.summary_files['html']}")
+    if mlflow:
+        run_id = log_run(
+            result, settings, tracking_uri=tracking_uri, engine=engine, processes=processes
+        )
+        console.print(f"logged to MLflow run {run_id}")
+
+
+def _clear_classifier(run_id: str, override: str | None, tracking_uri: str | None, folder: str):
+    """The ethics gate's clearance for a classifier (refuses with exit code 5 if not cleared)."""
+    from casenotes.review.gate import OVERRIDE_WARNING, clear_for_use
+    from casenotes.tracking import RunStore
+
+    clearance = clear_for_use(
+        run_id, RunStore(tracking_uri), Path(folder), research_override=override
+    )
+    if clearance.overridden:
+        console.print(
+            OVERRIDE_WARNING.format(
+                run=run_id, refusal=clearance.refusal, reason=clearance.override_reason
+            ),
+            style="bold red",
+            markup=False,
+        )
+    else:
+        record = clearance.record
+        console.print(
+            f"model run {run_id}: {record.decision.value} until {record.expires} "
+            f"({record.file_name})"
+        )
+    return clearance
 
 
 def main() -> None:

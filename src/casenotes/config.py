@@ -289,3 +289,13 @@ class DeidConfig(StrictModel):
                 f"unknown PII labels {sorted(unknown)}; known labels: {', '.join(sorted(known))}"
             )
         return self
+
+
+DEFAULT_DEID_CONFIG = Path("configs/deid.toml")
+
+
+def load_deid_config(path: str | Path | None = None) -> DeidConfig:
+    """``path``, else configs/deid.toml if present, else the defaults."""
+    if path is None:
+        path = DEFAULT_DEID_CONFIG if DEFAULT_DEID_CONFIG.exists() else None
+    return load_config(path, DeidConfig) if path is not None else DeidConfig()

@@ -14,7 +14,8 @@ and read one physical line at a time; each line is decoded on its own, so one li
 UTF-8 spoils only its own record. Parquet is read in batches of :data:`PARQUET_READ_ROWS` rows
 (memory is bounded by about one row group of the file). Writers buffer at most ``batch_rows``
 notes. The one thing that grows with the input is the set of note ids seen so far, used to reject
-duplicates: about 90 bytes per note in CPython (roughly 90 MB per million notes).
+duplicates: about 90 bytes per note in CPython (roughly 90 MB per million notes), or 8 bytes per
+note with :class:`CompactSeenIds`, which batch tagging uses.
 
 **Located notes.** Readers yield :class:`Located` items: the :class:`~casenotes.records.Note`
 plus where it came from (``source`` path and ``line``). ``line`` is the 1-based physical line on
@@ -75,6 +76,7 @@ import decimal
 import functools
 import glob
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -97,6 +99,7 @@ from casenotes.records import RESERVED_FIELDS, Note
 __all__ = [
     "EXTENSIONS",
     "REJECTS_SUFFIX",
+    "CompactSeenIds",
     "Counts",
     "CsvWriter",
     "Format",
@@ -110,10 +113,12 @@ __all__ = [
     "RejectSink",
     "RejectsFile",
     "RejectsList",
+    "SeenIds",
     "default_rejects_path",
     "open_writer",
     "process_notes",
     "read_notes",
+    "reject_of",
     "resolve_inputs",
     "write_notes",
 ]
@@ -320,6 +325,11 @@ class RejectsFile(RejectSink):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def reject_of(item: Located, error: RecordError) -> Reject:
+    """The reject of a read note that a later step refused (the reason quotes no value)."""
+    return Reject(item.source, item.line, _reject_id(item.note.note_id), _safe_reason(str(error)))
 
 
 def default_rejects_path(out: PathSpec) -> Path:
@@ -796,6 +806,58 @@ _PARSERS: Mapping[Format, Callable[[InputFile], Iterator[_Row]]] = {
 # The reader
 
 
+class SeenIds:
+    """The note ids read so far, as a plain set (exact; about 90 bytes per id)."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+
+    def add(self, note_id: str) -> bool:
+        """Remember ``note_id``; False if it was already there."""
+        if note_id in self._ids:
+            return False
+        self._ids.add(note_id)
+        return True
+
+
+class CompactSeenIds(SeenIds):
+    """The note ids read so far as 64-bit BLAKE2b digests: about 8 bytes per id.
+
+    Recent digests sit in a set of at most ``buffer`` entries that is merged, when full, into one
+    sorted NumPy array searched by bisection; ten million ids take about 80 MB instead of about
+    900 MB. Two different ids share a digest with probability about n²/2⁶⁵ (3 in a million for
+    ten million notes); the later one would be rejected as a duplicate, visibly, in the rejects
+    file, never dropped silently.
+    """
+
+    def __init__(self, buffer: int = 65_536) -> None:
+        import numpy as np
+
+        self._np = np
+        self._sorted = np.empty(0, dtype=np.uint64)
+        self._recent: set[int] = set()
+        self._buffer = buffer
+
+    def __len__(self) -> int:
+        return int(self._sorted.size) + len(self._recent)
+
+    def add(self, note_id: str) -> bool:
+        digest = hashlib.blake2b(note_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        key = int.from_bytes(digest, "little")
+        if key in self._recent:
+            return False
+        if self._sorted.size:
+            at = int(self._np.searchsorted(self._sorted, key))
+            if at < self._sorted.size and int(self._sorted[at]) == key:
+                return False
+        self._recent.add(key)
+        if len(self._recent) >= self._buffer:
+            fresh = self._np.fromiter(self._recent, dtype=self._np.uint64, count=len(self._recent))
+            self._sorted = self._np.union1d(self._sorted, fresh)
+            self._recent.clear()
+        return True
+
+
 class NoteReader:
     """Iterate over the notes of an input spec, sending bad records to ``rejects``.
 
@@ -814,6 +876,7 @@ class NoteReader:
         fmt: Format | str | None = None,
         rejects: RejectSink | None = None,
         dedupe: bool = True,
+        seen: SeenIds | None = None,
     ) -> None:
         if isinstance(spec, Sequence) and spec and all(isinstance(s, InputFile) for s in spec):
             self.files: list[InputFile] = list(spec)  # type: ignore[arg-type]
@@ -822,7 +885,7 @@ class NoteReader:
         self.rejects = rejects
         self.dedupe = dedupe
         self.counts = Counts()
-        self._seen: set[str] = set()
+        self._seen = seen if seen is not None else SeenIds()
 
     def _reject(self, source: str, line: int, note_id: Any, reason: str) -> None:
         self.counts.rejected += 1
@@ -855,11 +918,9 @@ class NoteReader:
                 source, row.line, note_id, REASON_RECORD_ERROR.format(kind=type(error).__name__)
             )
             return None
-        if self.dedupe:
-            if note.note_id in self._seen:
-                self._reject(source, row.line, note.note_id, REASON_DUPLICATE_ID)
-                return None
-            self._seen.add(note.note_id)
+        if self.dedupe and not self._seen.add(note.note_id):
+            self._reject(source, row.line, note.note_id, REASON_DUPLICATE_ID)
+            return None
         return Located(note, source, row.line)
 
 
@@ -1121,6 +1182,7 @@ class ParquetWriter(NoteWriter):
         *,
         batch_rows: int = DEFAULT_BATCH_ROWS,
         compression: str = PARQUET_COMPRESSION,
+        schema: pa.Schema | None = None,
     ) -> None:
         super().__init__(path, compressed=False)
         self._plan = _ColumnPlan(self.format, batch_rows)
@@ -1129,6 +1191,13 @@ class ParquetWriter(NoteWriter):
         self._compression = compression
         self._schema: pa.Schema | None = None
         self._writer: pq.ParquetWriter | None = None
+        if schema is not None:  # the columns of an earlier part: every part reads as one table
+            self._plan.fixed = True
+            for field in schema:
+                if field.name not in CONTRACT_TYPES:
+                    self._plan.extras[field.name] = None
+                    self._types[field.name] = field.type
+            self._schema = self._build_schema()
 
     def _write_record(self, record: dict[str, Any]) -> None:
         new = self._plan.new_columns(record)
@@ -1189,6 +1258,7 @@ class ParquetWriter(NoteWriter):
             for field in self._schema:
                 if field.name not in CONTRACT_TYPES:
                     self._types[field.name] = field.type
+        if self._writer is None:
             self._writer = pq.ParquetWriter(self._raw, self._schema, compression=self._compression)
         if not self._pending:
             return
@@ -1228,15 +1298,20 @@ def open_writer(
     fmt: Format | str | None = None,
     *,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    schema: pa.Schema | None = None,
 ) -> NoteWriter:
-    """An atomic writer for ``path``, chosen by its extension unless ``fmt`` says otherwise."""
+    """An atomic writer for ``path``, chosen by its extension unless ``fmt`` says otherwise.
+
+    ``schema`` (Parquet only) fixes the columns and types to those of an earlier file, so that
+    the parts of one output read back as one table.
+    """
     target = Path(path)
     chosen = _output_format(target, fmt)
     if chosen is Format.JSONL:
         return JsonlWriter(target)
     if chosen is Format.CSV:
         return CsvWriter(target, batch_rows=batch_rows)
-    return ParquetWriter(target, batch_rows=batch_rows)
+    return ParquetWriter(target, batch_rows=batch_rows, schema=schema)
 
 
 def write_notes(
@@ -1337,8 +1412,7 @@ def process_notes(
                     )
                 writer.write(result)
             except RecordError as error:
-                reason = _safe_reason(str(error))
-                rejects.write(Reject(item.source, item.line, _reject_id(item.note.note_id), reason))
+                rejects.write(reject_of(item, error))
         counts = Counts(read=reader.counts.read, written=writer.count, rejected=rejects.count)
         counts.reconcile(f"{out_path}")
     return counts

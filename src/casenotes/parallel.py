@@ -81,6 +81,36 @@ def batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
+def map_chunks(
+    chunks: Iterable[list[Note]],
+    factory: TransformFactory,
+    *,
+    processes: int = 1,
+) -> Iterator[list[BatchResult]]:
+    """Apply the transform to each chunk, in this process or in workers; results in input order.
+
+    Each chunk is one call of the transform in one process: a transform that keeps state between
+    notes (the de-identifier remembers names per case) sees a chunk whole.
+    """
+    if processes < 1:
+        raise ValueError(f"processes must be at least 1, got {processes}")
+    if processes == 1:
+        transform = factory()
+        for chunk in chunks:
+            yield _checked(chunk, transform(chunk))
+        return
+
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes, initializer=_init_worker, initargs=(factory,)) as pool:
+        pending: deque = deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(_run_in_worker, (chunk,)))
+            while len(pending) >= processes * IN_FLIGHT_PER_PROCESS:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
 def map_batches(
     items: Iterable[Item],
     factory: TransformFactory,
@@ -90,27 +120,14 @@ def map_batches(
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> Iterator[tuple[Item, BatchResult]]:
     """Yield ``(item, result)`` in input order; ``note_of(item)`` is the note to transform."""
-    if processes < 1:
-        raise ValueError(f"processes must be at least 1, got {processes}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if processes == 1:
-        transform = factory()
-        for batch in batches(items, batch_size):
-            notes = [note_of(item) for item in batch]
-            yield from zip(batch, _checked(notes, transform(notes)), strict=True)
-        return
+    held: deque[list[Item]] = deque()
 
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(processes, initializer=_init_worker, initargs=(factory,)) as pool:
-        pending: deque = deque()
+    def chunks() -> Iterator[list[Note]]:
         for batch in batches(items, batch_size):
-            pending.append(
-                (batch, pool.apply_async(_run_in_worker, ([note_of(i) for i in batch],)))
-            )
-            while len(pending) >= processes * IN_FLIGHT_PER_PROCESS:
-                done, result = pending.popleft()
-                yield from zip(done, result.get(), strict=True)
-        while pending:
-            done, result = pending.popleft()
-            yield from zip(done, result.get(), strict=True)
+            held.append(batch)
+            yield [note_of(item) for item in batch]
+
+    for results in map_chunks(chunks(), factory, processes=processes):
+        yield from zip(held.popleft(), results, strict=True)

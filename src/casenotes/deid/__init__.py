@@ -39,6 +39,17 @@ class Deidentifier:
         self.analyzer = Analyzer(config)
         self.anonymizer = AnonymizerEngine()
 
+    def forget(self) -> None:
+        """Drop what earlier notes taught: names remembered per case and placeholder numbering.
+
+        Batch tagging calls this at the start of every chunk, so a chunk's output depends only
+        on the chunk (not on which process, Spark task or resumed run handled the one before).
+        """
+        from casenotes.deid.operators import CaseMemory
+
+        self.analyzer.forget_cases()
+        self.replacer.memory = CaseMemory()
+
     def __call__(self, notes: Sequence[Note]) -> list[Note | RecordError]:
         detections = self.analyzer.analyze(notes)
         results: list[Note | RecordError] = []

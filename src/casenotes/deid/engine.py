@@ -196,6 +196,10 @@ class Analyzer:
         )
         self._case_names: OrderedDict[str, set[str]] = OrderedDict()
 
+    def forget_cases(self) -> None:
+        """Forget the names remembered per case (see :meth:`Deidentifier.forget`)."""
+        self._case_names.clear()
+
     def analyze(self, notes: Sequence[Note]) -> list[list[Detection]]:
         """Detections per note, overlaps resolved, allow-listed terms dropped, names propagated."""
         texts = [note.text for note in notes]
