@@ -42,6 +42,8 @@ demo: $(STAMP)
 	$(BIN)/casenotes extract $(DEMO)/notes.deid.jsonl --out $(DEMO)/notes.risks.jsonl \
 		--cases $(DEMO)/cases.jsonl
 	$(BIN)/casenotes show $(DEMO)/notes.risks.jsonl --id C000001-003 --out $(DEMO)/note.html
+	$(BIN)/casenotes tag $(DEMO)/notes.jsonl --out $(DEMO)/tagged --processes 2 \
+		--group-by age_band --overwrite
 	$(BIN)/casenotes train --config configs/train_note_risks.toml --data $(DEMO)/notes.deid.jsonl \
 		--ids-out $(DEMO)/runs.json
 	@run=$$($(BIN)/python -c 'import json; print(json.load(open("$(DEMO)/runs.json"))["models"]["tfidf_lr"])'); \
@@ -55,6 +57,8 @@ demo: $(STAMP)
 	@echo "  notes.risks.jsonl risk mentions with qualifiers and a per-note risks summary"
 	@echo "  cases.jsonl       per-case timelines per category and toxic-trio windows"
 	@echo "  note.html         one note rendered with its mentions highlighted"
+	@echo "  tagged/           the archive tagged in one resumable pass: notes/ parts, rejects.jsonl,"
+	@echo "                    summary.html (counts by month and age band, small numbers suppressed)"
 	@echo "  runs.json         MLflow run ids of the training run and its models"
 	@echo "  card/             the demo model's card (JSON, Markdown, HTML), ATRS records, review pack"
 	@echo "Training reports: models/; MLflow store: mlflow.db + mlartifacts/. Browse: $(BIN)/mlflow ui"

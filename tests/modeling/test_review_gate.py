@@ -216,3 +216,49 @@ def test_panel_must_name_roles():
     assert parse_panel("A (chair);B (DPO)")[1].role == "DPO"
     with pytest.raises(InputError, match="could not read 'Just A Name'"):
         parse_panel("A (chair); Just A Name")
+
+
+def test_tag_scores_with_an_approved_classifier_and_refuses_an_unreviewed_one(
+    model_run, store, run, raw_corpus, train_labels, tmp_path
+):
+    import subprocess
+    import sys
+
+    from casenotes.batch.config import TagConfig
+    from casenotes.batch.runner import TagRun, local_engine
+    from casenotes.batch.tagger import tag_settings, tagger_factory
+    from casenotes.io import read_notes
+
+    store.set_tags(model_run, {TAG_STATE: "pending"})
+    archive = tmp_path / "archive.jsonl"
+    archive.write_text("".join(raw_corpus.read_text().splitlines(keepends=True)[:30]))
+    command = [sys.executable, "-m", "casenotes.cli", "tag", str(archive)]
+    command += ["--out", str(tmp_path / "x"), "--classifier", model_run]
+    command += ["--tracking-uri", run["uri"], "--no-mlflow"]
+    refused = subprocess.run(
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert refused.returncode == 5, refused.stderr
+    assert "no ethics review is recorded" in refused.stderr
+    assert not (tmp_path / "x").exists()
+
+    records = tmp_path / "records"
+    _record(model_run, store, records, expires=TODAY + dt.timedelta(days=90))
+    clearance = _check(model_run, store, records, tmp_path)
+    settings = tag_settings(TagConfig(checkpoint_notes=10), clearance=clearance)
+    TagRun(archive, tmp_path / "tagged", settings).run(local_engine(tagger_factory(settings)))
+    notes = [item.note for item in read_notes(tmp_path / "tagged" / "notes")]
+    assert len(notes) == 30
+    for note in notes:
+        predictions = note.extra["predictions"]
+        assert note.extra["model_run"] == model_run
+        assert set(predictions) == set(train_labels)
+        assert all(0.0 <= p["score"] <= 1.0 for p in predictions.values())
+    # The classifier scored the de-identified text, as it would in `casenotes predict`.
+    predictor = Predictor(clearance)
+    again = predictor(notes[:5])
+    assert [n.extra["predictions"] for n in again] == [n.extra["predictions"] for n in notes[:5]]

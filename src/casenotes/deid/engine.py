@@ -187,7 +187,9 @@ class Analyzer:
             supported_entities=sorted(set(NER_MAPPING.values())), name=NER_RECOGNIZER
         )
         recognizers = [ner, PersonCueRecognizer(known_words), *build_recognizers(config)]
-        registry = RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
+        registry = _ordered_registry(RecognizerRegistry)(
+            recognizers=recognizers, supported_languages=["en"]
+        )
         self.engine = AnalyzerEngine(
             registry=registry,
             nlp_engine=self.nlp_engine,
@@ -252,6 +254,25 @@ class Analyzer:
             for start, end in propagate_names(note.text, names, taken, self.known_words)
         ]
         return sorted(detections + extra, key=lambda d: d.start)
+
+
+def _ordered_registry(base: type) -> type:
+    """A Presidio registry that hands out its recognizers in a fixed order (by name).
+
+    Presidio collects them in a set, so their order followed memory addresses; when two
+    recognizers find the same span with the same label and score, Presidio keeps the first
+    result, so the ``recognizer`` credited in ``pii`` changed from one process to the next. In a
+    fixed order the same notes always give the same records, whichever process tags them.
+    """
+
+    class OrderedRegistry(base):  # type: ignore[misc, valid-type]
+        def get_recognizers(self, *args, **kwargs):
+            found = super().get_recognizers(*args, **kwargs)
+            return sorted(
+                found, key=lambda r: (r.name, type(r).__name__, sorted(r.supported_entities))
+            )
+
+    return OrderedRegistry
 
 
 VALUE_PROPAGATION_RECOGNIZER = "value_propagation"

