@@ -828,7 +828,7 @@ def tag(
     counts = result.counts
     console.print(
         f"read {counts.read:,} = written {counts.written:,} + rejected {counts.rejected:,} "
-        f"(checked against the files); {result.parts} parts in {out / 'notes'}; "
+        f"(checked against the files); {result.parts} part(s) in {out / 'notes'}; "
         f"{result.notes_per_second:,.1f} notes/s this attempt"
     )
     if counts.rejected:

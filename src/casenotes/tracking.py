@@ -84,6 +84,19 @@ def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
+# A logged model's input example would be note text: casenotes never gives one, on purpose.
+_INPUT_EXAMPLE_WARNING = "An input example was not provided"
+
+
+@contextlib.contextmanager
+def _no_input_example_warning() -> Iterator[None]:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=f".*{_INPUT_EXAMPLE_WARNING}")
+        yield
+
+
 def pinned_requirements(names: Sequence[str]) -> list[str]:
     """``name==version`` for each installed package (the version without a local ``+tag``)."""
     from importlib import metadata
@@ -175,14 +188,15 @@ class Tracker:
             inputs=Schema([ColSpec("string", PYFUNC_INPUT_COLUMN)]),
             outputs=Schema([ColSpec("double", label) for label in labels]),
         )
-        info = mlflow.pyfunc.log_model(
-            name=name,
-            python_model=CasenotesPyfunc(),
-            artifacts={"bundle": str(bundle)},
-            signature=signature,
-            pip_requirements=list(requirements),
-            code_paths=list(code_paths) or None,
-        )
+        with _no_input_example_warning():
+            info = mlflow.pyfunc.log_model(
+                name=name,
+                python_model=CasenotesPyfunc(),
+                artifacts={"bundle": str(bundle)},
+                signature=signature,
+                pip_requirements=list(requirements),
+                code_paths=list(code_paths) or None,
+            )
         return info.model_uri
 
     def log_tagging_pyfunc(
@@ -197,13 +211,14 @@ class Tracker:
 
         artifacts = {TAGGING_SETTINGS_ARTIFACT: str(settings_json)}
         artifacts.update(_rule_file_artifacts(Path(settings_json)))
-        info = mlflow.pyfunc.log_model(
-            name=name,
-            python_model=TaggingPyfunc(),
-            artifacts=artifacts,
-            signature=tagging_signature(),
-            pip_requirements=list(requirements),
-        )
+        with _no_input_example_warning():
+            info = mlflow.pyfunc.log_model(
+                name=name,
+                python_model=TaggingPyfunc(),
+                artifacts=artifacts,
+                signature=tagging_signature(),
+                pip_requirements=list(requirements),
+            )
         return info.model_uri
 
     def active_run_id(self) -> str | None:
