@@ -295,6 +295,8 @@ def test_refusals_name_the_folder_and_the_way_out(tmp_path, monkeypatch):
     assert (foreign / "keep.txt").exists()
     with pytest.raises(InputError, match="nothing to resume"):
         TagRun(archive, tmp_path / "new", settings, resume=True)
+    with pytest.raises(InputError, match="inside the input folder"):
+        TagRun(archive.parent, archive.parent / "tagged", settings)
 
 
 def test_resume_may_use_another_engine_and_process_count(tmp_path):

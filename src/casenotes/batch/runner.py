@@ -76,6 +76,10 @@ ERROR_NOT_OURS = (
     "Choose an empty or new folder."
 )
 ERROR_NOTHING_TO_RESUME = "{out}: nothing to resume (no manifest there); run without --resume."
+ERROR_OUT_INSIDE_INPUT = (
+    "{out}: the output folder is inside the input folder {folder}, so its parts would be read as "
+    "input next time; choose an --out outside it."
+)
 ERROR_OUT_HOLDS_INPUT = "{out}: the output folder contains input file {path}; choose another --out."
 
 Engine = Callable[[Iterable[list[Note]]], Iterator[list[BatchResult]]]
@@ -271,6 +275,14 @@ class TagRun:
         for file in self.files:
             if self.out.resolve() in file.path.resolve().parents:
                 raise InputError(ERROR_OUT_HOLDS_INPUT.format(out=self.out, path=file.path))
+        specs = [source] if isinstance(source, str | Path) else list(source)
+        for spec in specs:
+            folder = Path(spec)
+            if folder.is_dir() and folder.resolve() in [
+                self.out.resolve(),
+                *self.out.resolve().parents,
+            ]:
+                raise InputError(ERROR_OUT_INSIDE_INPUT.format(out=self.out, folder=folder))
         inputs = describe_inputs(self.files)
         record = settings_record(settings)
         prints = fingerprints(inputs, record)
