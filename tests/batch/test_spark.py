@@ -18,7 +18,7 @@ from casenotes.errors import RecordError
 from casenotes.parallel import batches, map_chunks
 from casenotes.records import Note
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 CHUNK_NOTES = 7
 MAX_RECORDS_PER_BATCH = 5  # smaller than a chunk: Spark hands each chunk over in several batches

@@ -20,6 +20,8 @@ from casenotes.batch.runner import MANIFEST_NAME, Manifest
 from casenotes.errors import InputError
 from casenotes.io import read_notes
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 CHUNK = "100"
 BAD_LINES = [

@@ -16,7 +16,7 @@ from casenotes.config import SynthConfig
 from casenotes.errors import ConfigError, InputError, RecordError
 from casenotes.records import DIRECT_IDENTIFIERS, Note
 
-pytestmark = pytest.mark.spark
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 KEY = "5f0c2b7e9a41d6838e12f4a0c7b95d26"  # a test key: never a real one
 KEY_ENV = "CASENOTES_TEST_TAG_KEY"

@@ -210,6 +210,7 @@ def _crash_on(monkeypatch, call: int) -> list[int]:
     return seen
 
 
+@pytest.mark.slow
 def test_a_crash_before_any_rename_resumes_to_the_same_output(tmp_path, monkeypatch):
     archive, _good = _write_archive(tmp_path / "in", n=24)
     settings = _settings(checkpoint_notes=5, max_text_chars=5000)
