@@ -42,7 +42,7 @@ demo: $(STAMP)
 	$(BIN)/casenotes extract $(DEMO)/notes.deid.jsonl --out $(DEMO)/notes.risks.jsonl \
 		--cases $(DEMO)/cases.jsonl
 	$(BIN)/casenotes show $(DEMO)/notes.risks.jsonl --id C000001-003 --out $(DEMO)/note.html
-	$(BIN)/casenotes tag $(DEMO)/notes.jsonl --out $(DEMO)/tagged --processes 2 \
+	$(BIN)/casenotes tag $(DEMO)/notes.jsonl --out $(DEMO)/tagged --processes 2 --checkpoint-notes 500 \
 		--group-by age_band --overwrite
 	$(BIN)/casenotes train --config configs/train_note_risks.toml --data $(DEMO)/notes.deid.jsonl \
 		--ids-out $(DEMO)/runs.json
