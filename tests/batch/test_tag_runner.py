@@ -267,7 +267,7 @@ def test_refusals_name_the_folder_and_the_way_out(tmp_path, monkeypatch):
     archive, _ = _write_archive(tmp_path / "in", n=12, bad=False)
     settings = _settings(checkpoint_notes=4)
     out = tmp_path / "out"
-    _crash_on(monkeypatch, 4)  # the first manifest, part 0, its manifest, then part 1 fails
+    _crash_on(monkeypatch, 5)  # manifest; part 0, its rejects, manifest; then part 1 fails
     with pytest.raises(_Crash):
         TagRun(archive, out, settings).run(_engine(settings))
     monkeypatch.undo()
@@ -342,3 +342,35 @@ def test_screen_rejects_blank_long_nul_and_junk_but_not_ordinary_text():
     assert reason("a\x00b") == REASON_NUL
     assert reason("\ufffd" * 3 + "x" * 97) is not None  # 3% replacement characters
     assert reason("\x07" + "x" * 99) is None  # one bell in 100 characters: 1%, kept
+
+
+def test_a_long_run_of_bad_records_spills_to_disk_and_changes_nothing(tmp_path, monkeypatch):
+    from casenotes.batch import runner
+
+    archive, _ = _write_archive(tmp_path / "in", n=20)
+    lines = archive.read_bytes().splitlines()
+    garbage = [b'{"note_id": "G%03d", "text": ""}' % i for i in range(40)]
+    archive.write_bytes(b"\n".join(lines[:9] + garbage + lines[9:]) + b"\n")
+    settings = _settings(checkpoint_notes=4, max_text_chars=5000)
+    TagRun(archive, tmp_path / "kept", settings).run(_engine(settings))
+
+    monkeypatch.setattr(runner._OrdinalRejects, "SPILL_AT", 3)
+    peak = [0]
+    real_write = runner._OrdinalRejects.write
+
+    def write(self, reject):
+        real_write(self, reject)
+        peak[0] = max(peak[0], len(self.held))
+
+    monkeypatch.setattr(runner._OrdinalRejects, "write", write)
+    TagRun(archive, tmp_path / "spilled", settings).run(_engine(settings))
+    assert peak[0] < 3
+    for name in ("rejects.jsonl", "summary.json"):
+        assert (tmp_path / "spilled" / name).read_text().count("G0") == (
+            tmp_path / "kept" / name
+        ).read_text().count("G0")
+    want = (tmp_path / "kept" / "rejects.jsonl").read_text()
+    assert (tmp_path / "spilled" / "rejects.jsonl").read_text() == want
+    assert want.count('"G0') == 40
+    assert _records(tmp_path / "spilled") == _records(tmp_path / "kept")
+    assert not list((tmp_path / "spilled").glob(".*"))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import re
@@ -29,7 +30,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from casenotes.batch.summary import SummaryCounts
 from casenotes.batch.tagger import TagSettings
@@ -55,6 +56,7 @@ MANIFEST_FORMAT = "casenotes.tag/1"
 NOTES_DIR = "notes"
 PART_REJECTS_DIR = "rejects"
 REJECTS_NAME = "rejects.jsonl"
+SPILL_NAME = ".rejects-held.tmp"
 PART_STEM = "part-{index:05d}"
 _PART_NAME = re.compile(r"^part-(\d{5,})\.")
 KEY_FINGERPRINT_CONTEXT = b"casenotes.tag.key-fingerprint"
@@ -151,6 +153,21 @@ def atomic_write(path: Path, text: str) -> None:
     _fsync_dir(path.parent)
 
 
+def atomic_lines(path: Path, lines: Iterable[str]) -> int:
+    """Stream ``lines`` to a temporary file beside ``path``, fsync, rename; returns the count."""
+    temp = path.with_name(f".{path.name}.tmp")
+    count = 0
+    with temp.open("w", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(line)
+            count += 1
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+    _fsync_dir(path.parent)
+    return count
+
+
 def _digest(value: Any) -> str:
     text = json.dumps(value, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
@@ -200,26 +217,63 @@ class _OrdinalRejects(RejectSink):
     """Holds reader rejects with the input position they were read at, until their part closes.
 
     Rejects at or before ``skip`` belong to parts written by an earlier attempt and are dropped.
+    A long run of bad records with no note between them cannot close a part, so beyond
+    ``SPILL_AT`` held rejects the oldest go to a spill file beside the manifest (ids, lines and
+    reasons only, like every rejects file) instead of memory.
     """
 
-    def __init__(self, skip: int) -> None:
+    SPILL_AT = 10_000
+
+    def __init__(self, skip: int, spill: Path) -> None:
         self.skip = skip
         self.reader: NoteReader | None = None
         self.held: deque[tuple[int, Reject]] = deque()
         self.count = 0
+        self.spill_path = spill
+        self._spill: IO[str] | None = None
+        self._spilled = 0  # lines in the spill file not yet taken
 
     def write(self, reject: Reject) -> None:
         assert self.reader is not None
         ordinal = self.reader.counts.read
-        if ordinal > self.skip:
-            self.held.append((ordinal, reject))
-            self.count += 1
+        if ordinal <= self.skip:
+            return
+        self.held.append((ordinal, reject))
+        self.count += 1
+        if len(self.held) >= self.SPILL_AT:
+            if self._spill is None:
+                self._spill = self.spill_path.open("w+", encoding="utf-8")
+            self._spill.seek(0, os.SEEK_END)
+            for held_at, held in self.held:
+                self._spill.write(json.dumps([held_at, held.to_record()], ensure_ascii=False))
+                self._spill.write("\n")
+                self._spilled += 1
+            self.held.clear()
 
-    def take(self, upto: int) -> list[Reject]:
-        out = []
+    def take(self, upto: int) -> Iterator[Reject]:
+        """The held rejects read at or before ``upto``, oldest first (spilled ones before)."""
+        if self._spilled:
+            assert self._spill is not None
+            self._spill.seek(0)
+            rest = []
+            for line in self._spill:
+                at, record = json.loads(line)
+                if at <= upto:
+                    yield Reject(**record)
+                else:
+                    rest.append(line)
+            self._spill.seek(0)
+            self._spill.truncate()
+            self._spill.writelines(rest)
+            self._spilled = len(rest)
         while self.held and self.held[0][0] <= upto:
-            out.append(self.held.popleft()[1])
-        return out
+            yield self.held.popleft()[1]
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+        self.spill_path.unlink(missing_ok=True)
 
 
 def reason_kind(reason: str) -> str:
@@ -349,7 +403,7 @@ class TagRun:
             shutil.rmtree(self.out / name, ignore_errors=True)
         for name in (MANIFEST_NAME, REJECTS_NAME, "summary.json", "summary.md", "summary.html"):
             (self.out / name).unlink(missing_ok=True)
-        for path in self.out.glob(".*.tmp"):
+        for path in self.out.glob(".*.tmp"):  # temporary files, the rejects spill among them
             path.unlink()
 
     def _remove_orphans(self, parts: int) -> None:
@@ -394,7 +448,7 @@ class TagRun:
             summary = SummaryCounts.from_dict(manifest.summary)
         else:
             summary = SummaryCounts.from_settings(self.settings.tag.summary)
-        rejects = _OrdinalRejects(skip=manifest.position)
+        rejects = _OrdinalRejects(manifest.position, self.out / SPILL_NAME)
         reader = NoteReader(self.files, rejects=rejects, seen=CompactSeenIds())
         rejects.reader = reader
         held: deque[_Chunk] = deque()
@@ -418,16 +472,19 @@ class TagRun:
 
         schema = self._schema()
         earlier = manifest.tagging_seconds
-        for results in engine(chunks()):
-            chunk = held.popleft()
-            manifest.tagging_seconds = earlier + time.perf_counter() - start
-            schema = self._write_part(chunk, results, rejects, summary, schema)
-            tagged_now += len(chunk.items)
-            if progress is not None:
-                progress(tagged_now, manifest.position)
-        # Rejects after the last note (or an input with no valid note at all).
-        if reader.counts.read > manifest.position:
-            self._write_part(_Chunk([]), [], rejects, summary, schema, end=reader.counts.read)
+        try:
+            for results in engine(chunks()):
+                chunk = held.popleft()
+                manifest.tagging_seconds = earlier + time.perf_counter() - start
+                schema = self._write_part(chunk, results, rejects, summary, schema)
+                tagged_now += len(chunk.items)
+                if progress is not None:
+                    progress(tagged_now, manifest.position)
+            # Rejects after the last note (or an input with no valid note at all).
+            if reader.counts.read > manifest.position:
+                self._write_part(_Chunk([]), [], rejects, summary, schema, end=reader.counts.read)
+        finally:
+            rejects.close()
         files = self._finish(reader, summary, dict(facts or {}))
         seconds = time.perf_counter() - start
         return TagResult(
@@ -468,7 +525,7 @@ class TagRun:
         manifest = self.manifest
         index = manifest.parts
         end = end if end is not None else chunk.items[-1][0]
-        part_rejects = rejects.take(end)
+        refused: list[Reject] = []  # notes the tagger or the writer refused (at most a chunk)
         written = 0
         if chunk.items:
             with open_writer(self.part_path(index), schema=schema) as writer:
@@ -478,7 +535,7 @@ class TagRun:
                             raise result
                         writer.write(result)
                     except RecordError as error:
-                        part_rejects.append(reject_of(item, error))
+                        refused.append(reject_of(item, error))
                         continue
                     summary.add(result)
                 written = writer.count
@@ -488,23 +545,26 @@ class TagRun:
                 import pyarrow.parquet as pq
 
                 schema = pq.read_schema(self.part_path(index))
-        if part_rejects:
-            lines = "".join(
-                json.dumps(r.to_record(), ensure_ascii=False) + "\n" for r in part_rejects
-            )
-            atomic_write(self.part_rejects_path(index), lines)
+        by_reason = Counter(manifest.rejects_by_reason)
+
+        def lines() -> Iterator[str]:
+            for reject in itertools.chain(rejects.take(end), refused):
+                by_reason[reason_kind(reject.reason)] += 1
+                yield json.dumps(reject.to_record(), ensure_ascii=False) + "\n"
+
+        rejected = atomic_lines(self.part_rejects_path(index), lines())
+        if not rejected:
+            self.part_rejects_path(index).unlink()
         read = end - manifest.position
-        if read != written + len(part_rejects):
+        if read != written + rejected:
             raise ReconciliationError(
                 f"part {index}: {read} input records but {written} written + "
-                f"{len(part_rejects)} rejected. This is a bug in casenotes: please report it."
+                f"{rejected} rejected. This is a bug in casenotes: please report it."
             )
         counts = manifest.counts
         counts["read"] += read
         counts["written"] += written
-        counts["rejected"] += len(part_rejects)
-        by_reason = Counter(manifest.rejects_by_reason)
-        by_reason.update(reason_kind(r.reason) for r in part_rejects)
+        counts["rejected"] += rejected
         manifest.rejects_by_reason = dict(sorted(by_reason.items()))
         manifest.summary = summary.to_dict()
         manifest.parts = index + 1
@@ -531,18 +591,21 @@ class TagRun:
                 f"{self.out}: the parts hold {on_disk:,} notes but the manifest says "
                 f"{counts.written:,} were written. The output is damaged: rerun with --overwrite."
             )
-        reject_lines = []
-        for index in range(manifest.parts):
-            path = self.part_rejects_path(index)
-            if path.exists():
-                reject_lines.append(path.read_text(encoding="utf-8"))
-        merged = "".join(reject_lines)
-        if merged.count("\n") != counts.rejected:
+        parts = [self.part_rejects_path(i) for i in range(manifest.parts)]
+
+        def merged() -> Iterator[str]:
+            for path in parts:
+                if path.exists():
+                    with path.open(encoding="utf-8") as handle:
+                        yield from handle
+
+        on_file = atomic_lines(self.out / REJECTS_NAME, merged())
+        if on_file != counts.rejected:
+            (self.out / REJECTS_NAME).unlink()
             raise ReconciliationError(
-                f"{self.out}: the rejects files hold {merged.count(chr(10)):,} records but "
+                f"{self.out}: the rejects files hold {on_file:,} records but "
                 f"{counts.rejected:,} were rejected. The output is damaged: rerun with --overwrite."
             )
-        atomic_write(self.out / REJECTS_NAME, merged)
         files = self._write_summary(summary, facts)
         manifest.complete = True
         manifest.save(self.manifest_path)
