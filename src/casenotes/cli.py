@@ -315,7 +315,7 @@ def deidentify(
         out,
         deidentifier_factory(settings, mode, key),
         processes=processes,
-        batch_size=settings.batch_size * 4,
+        batch_size=settings.chunk_notes,
         rejects=rejects,
     )
 

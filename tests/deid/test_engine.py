@@ -5,6 +5,7 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from casenotes.config import DeidConfig, SynthConfig, validate_config
 from casenotes.deid import Deidentifier
+from casenotes.deid.engine import PROPAGATION_RECOGNIZER
 from casenotes.errors import ConfigError, ExitCode
 from casenotes.records import Mention, Note, RiskLabel
 from casenotes.synth.generator import generate
@@ -181,3 +183,34 @@ def test_titles_and_dates_stay_outside_names(placeholder, text, name):
     people = [text[s.start : s.end] for s in out.pii if s.label.value == "PERSON"]
     assert people == [name]
     assert "Mr" in out.text and name not in out.text
+
+
+@pytest.mark.slow
+def test_cli_deidentify_writes_the_same_with_one_or_two_processes(tmp_path):
+    """Chunks are the unit: a case's names carry across its notes within a chunk, whichever
+    process handles it, so the process count cannot change the output."""
+    notes = list(generate(SynthConfig(notes=120, seed=11)))
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(n.to_record()) + "\n" for n in notes))
+    config = tmp_path / "deid.toml"
+    config.write_text(
+        (Path(__file__).resolve().parents[2] / "configs" / "deid.toml").read_text()
+        .replace("chunk_notes = 2000", "chunk_notes = 25")
+    )  # fmt: skip
+    assert "chunk_notes = 25" in config.read_text()
+    outputs = []
+    for processes in ("1", "2"):
+        out = tmp_path / f"out{processes}.jsonl"
+        command = [sys.executable, "-m", "casenotes.cli", "deidentify", str(source)]
+        command += ["--out", str(out), "--processes", processes, "--config", str(config)]
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(out.read_text())
+    assert outputs[0] == outputs[1]
+    # Within a chunk, a case's names still carry from one note to the next.
+    assert f'"{PROPAGATION_RECOGNIZER}"' in outputs[0]

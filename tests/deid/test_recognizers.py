@@ -270,3 +270,18 @@ def test_near_miss_soup_never_crashes(parts: list[str]) -> None:
     text = " ".join(parts)
     for recognizer in _RECOGNIZERS:
         recognizer.analyze(text, list(recognizer.supported_entities), None)
+
+
+def test_context_words_match_whole_words_only_whatever_their_order() -> None:
+    """Every alternative needs a word boundary on both sides: "tel" is context in "Tel: 0161…"
+    but not inside "Telephhone" (a typo); the regex is the same in every process."""
+    from casenotes.deid.recognizers._base import context_regex
+
+    words = ("tel", "phone", "mob", "text", "contact number")
+    pattern = context_regex(words)
+    assert pattern is not None
+    assert pattern.search("Tel: 0161 496 0123").group(0) == "Tel"
+    assert pattern.search("call her mob") and pattern.search("contact number 07700")
+    for near_miss in ("Telephhone catch-up", "Mobility scooter", "context of the visit", "texting"):
+        assert pattern.search(near_miss) is None, near_miss
+    assert context_regex(tuple(reversed(words))).pattern == pattern.pattern

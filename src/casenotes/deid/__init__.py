@@ -126,10 +126,21 @@ def _moved(mention: Mention, moves) -> Mention | None:
     )
 
 
-def _build(config: DeidConfig, mode: str | None, key: bytes | None) -> Deidentifier:
-    return Deidentifier(config, mode, key)
+def _build(config: DeidConfig, mode: str | None, key: bytes | None):
+    deidentifier = Deidentifier(config, mode, key)
+
+    def chunk(notes: Sequence[Note]) -> list[Note | RecordError]:
+        deidentifier.forget()
+        return deidentifier(notes)
+
+    return chunk
 
 
 def deidentifier_factory(config: DeidConfig, mode: str | None, key: bytes | None):
-    """A picklable factory for :func:`casenotes.parallel.map_batches` (one engine per process)."""
+    """A picklable factory for :func:`casenotes.parallel.map_batches` (one engine per process).
+
+    Its transform treats each call as one chunk (give it ``config.chunk_notes`` notes at a
+    time): it starts from a clean case memory, so the output does not depend on which process
+    handled which chunk, nor on how many processes there were.
+    """
     return functools.partial(_build, config, mode, key)

@@ -134,7 +134,7 @@ def deidentify_notes(
         factory,
         note_of=lambda note: note,
         processes=processes,
-        batch_size=deid_config.batch_size,
+        batch_size=deid_config.chunk_notes,
     )
     for handled, (note, result) in enumerate(results, start=1):
         if isinstance(result, Exception):

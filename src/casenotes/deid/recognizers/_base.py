@@ -58,8 +58,12 @@ def context_regex(words: Sequence[str]) -> re.Pattern[str] | None:
     """A whole-word, case-insensitive search for any of ``words`` (longest first)."""
     if not words:
         return None
-    alternatives = "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-    return re.compile(rf"(?<![\w]){alternatives}(?![\w])", re.IGNORECASE)
+    # Grouped, so that both word boundaries apply to every alternative (not only to the first
+    # and the last), and in a fixed order (longest first, then alphabetical) whatever the
+    # process's string hashing.
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    alternatives = "|".join(re.escape(w) for w in ordered)
+    return re.compile(rf"(?<![\w])(?:{alternatives})(?![\w])", re.IGNORECASE)
 
 
 def outermost(results: list[RecognizerResult]) -> list[RecognizerResult]:
