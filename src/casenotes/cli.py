@@ -697,9 +697,8 @@ def predict(
 class _TagMeter:
     """Progress of a tag run: notes/s and, when the input size is known, an ETA."""
 
-    def __init__(self, progress: Progress, task, resumed_from: int) -> None:
-        self.progress, self.task = progress, task
-        self.start, self.resumed_from = time.perf_counter(), resumed_from
+    def __init__(self, progress: Progress, task) -> None:
+        self.progress, self.task, self.start = progress, task, time.perf_counter()
 
     def __call__(self, tagged: int, position: int) -> None:
         rate = tagged / max(time.perf_counter() - self.start, 1e-9)
@@ -762,6 +761,7 @@ def tag(
 ) -> None:
     """De-identify and extract (and optionally score) a whole archive: resumable, with rejects
     and a summary for analysts in which small counts are suppressed."""
+    import dataclasses
     import tempfile
 
     from casenotes.batch.config import load_tag_config
@@ -793,7 +793,7 @@ def tag(
         settings = tag_settings(config_model, clearance=clearance)
         key = load_key(key_file, settings.deid.key_env)
         Replacer(settings.deid, operators_for(settings.deid, config_model.mode), key)
-        settings = tag_settings(config_model, key=key, clearance=clearance)
+        settings = dataclasses.replace(settings, key=key)
         run = TagRun(archive, out, settings, resume=resume, overwrite=overwrite)
         if run.resumed_from:
             console.print(
@@ -819,7 +819,7 @@ def tag(
                 task = progress.add_task("tag", total=total, rate="-", completed=run.resumed_from)
                 result = run.run(
                     run_engine,
-                    progress=_TagMeter(progress, task, run.resumed_from),
+                    progress=_TagMeter(progress, task),
                     facts={"engine": engine_label, "processes": processes},
                 )
         finally:

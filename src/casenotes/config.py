@@ -134,6 +134,15 @@ def validate_config(data: dict[str, Any], model: type[ConfigT], source: str = "c
         raise ConfigError(format_validation_error(error, model, source)) from None
 
 
+def load_default_config(
+    path: str | Path | None, default: Path, model: type[ConfigT], section: str | None = None
+) -> ConfigT:
+    """``path``, else ``default`` if that file exists, else the model's defaults."""
+    if path is None and default.exists():
+        path = default
+    return load_config(path, model, section) if path is not None else model()
+
+
 def load_config(path: str | Path, model: type[ConfigT], section: str | None = None) -> ConfigT:
     """Read a TOML file (optionally one ``[section]`` of it) into ``model``."""
     path = Path(path)
@@ -302,6 +311,4 @@ DEFAULT_DEID_CONFIG = Path("configs/deid.toml")
 
 def load_deid_config(path: str | Path | None = None) -> DeidConfig:
     """``path``, else configs/deid.toml if present, else the defaults."""
-    if path is None:
-        path = DEFAULT_DEID_CONFIG if DEFAULT_DEID_CONFIG.exists() else None
-    return load_config(path, DeidConfig) if path is not None else DeidConfig()
+    return load_default_config(path, DEFAULT_DEID_CONFIG, DeidConfig)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from casenotes.config import StrictModel, load_config
+from casenotes.config import StrictModel, load_default_config
 
 DEFAULT_TAG_CONFIG = Path("configs/tag.toml")
 CONFIG_SECTION = "tag"
@@ -60,8 +60,4 @@ class TagConfig(StrictModel):
 
 def load_tag_config(path: str | Path | None = None) -> TagConfig:
     """``path``, else configs/tag.toml if present, else the defaults."""
-    if path is None:
-        path = DEFAULT_TAG_CONFIG if DEFAULT_TAG_CONFIG.exists() else None
-    if path is None:
-        return TagConfig()
-    return load_config(path, TagConfig, section=CONFIG_SECTION)
+    return load_default_config(path, DEFAULT_TAG_CONFIG, TagConfig, CONFIG_SECTION)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from casenotes.config import StrictModel, load_config
+from casenotes.config import StrictModel, load_default_config
 
 DEFAULT_EXTRACT_CONFIG = Path("configs/extract.toml")
 CONFIG_SECTION = "extract"
@@ -29,8 +29,4 @@ class ExtractConfig(StrictModel):
 
 def load_extract_config(path: str | Path | None = None) -> ExtractConfig:
     """``path``, else configs/extract.toml if present, else the defaults."""
-    if path is None:
-        path = DEFAULT_EXTRACT_CONFIG if DEFAULT_EXTRACT_CONFIG.exists() else None
-    if path is None:
-        return ExtractConfig()
-    return load_config(path, ExtractConfig, section=CONFIG_SECTION)
+    return load_default_config(path, DEFAULT_EXTRACT_CONFIG, ExtractConfig, CONFIG_SECTION)
