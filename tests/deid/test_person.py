@@ -47,6 +47,31 @@ def people(recognizer, text):
         ("Summer's spelling age has increased.", ["Summer"]),
         ("JJ left at 11:10 to get the bus.", ["JJ"]),
         ("The IRO spoke to Summer by video call.", ["Summer"]),
+        # a first name opening a sentence before its verb; a name beside a name
+        ("Home visit. Poppy gave consent to share.", ["Poppy"]),
+        ("Obi wrote about his house.", ["Obi"]),
+        ("No concerns. Summer chose not to speak.", ["Summer"]),
+        ("Visit to see Wiktoria and jaspreet today.", ["Wiktoria", "jaspreet"]),
+        ("Meeting w/ Alfie & ruby present.", ["Alfie", "ruby"]),
+        # lower-case names: no English word, a name after a cue, a full name
+        ("It was noted that kwame is sending them.", ["kwame"]),
+        ("Speech review for bailey is due.", ["bailey"]),
+        ("Notification from police regarding george today.", ["george"]),
+        ("Referral from DSL kelly hughes about school.", ["kelly hughes"]),
+        ("A friend, emmanuel raza, was present.", ["emmanuel raza"]),
+        # near misses: nouns opening sentences, groups, verbs after roles, typos, brands
+        ("Plan agreed in case of a crisis.", []),
+        ("Information shared with consent.", []),
+        ("Court has adjourned the hearing.", []),
+        ("Staff said the child was happy.", []),
+        ("Parents said they would attend.", []),
+        ("Mum's partner denies that he was there.", []),
+        ("All agencies agreed the actions.", []),
+        ("Zoe said scool is ok.", ["Zoe"]),
+        ("The school gave winter coats this month.", []),
+        ("SW to chase the referral today.", []),
+        ("Referral from the child (DOB on file) today.", []),
+        ("Information on file (school age) for now.", []),
         # near misses: seasons, festivals, typos, verbs after role words, headings
         ("Over the Summer the family went away.", []),
         ("The family celebrated Eid with relatives.", []),
@@ -75,6 +100,20 @@ def test_propagation_finds_other_occurrences_in_any_case():
     text = "Jayden was seen. Later JAYDEN and jayden's sister. Mrs Jaydenson no."
     found = propagate_names(text, ["Jayden"], taken=[(0, 6)])
     assert [text[s:e] for s, e in found] == ["JAYDEN", "jayden"]
+
+
+def test_a_full_name_passes_on_its_first_name_even_when_it_is_a_word():
+    # "faisal" is in the model's word list (WordNet has King Faisal); beside "Sandhu" it is a name
+    from casenotes.deid.person import propagatable_words
+
+    assert propagatable_words("Faisal Sandhu", trusted=False, known_words=frozenset({"faisal"}))
+    assert "Faisal" in propagatable_words(
+        "Faisal Sandhu", trusted=False, known_words=frozenset({"faisal"})
+    )
+    # words of services never pass that way ("Family Hub Kowalski")
+    assert "Family" not in propagatable_words(
+        "Family Kowalski", False, frozenset({"family"}), service_words=frozenset({"family"})
+    )
 
 
 def test_propagation_of_word_names_needs_the_capital():

@@ -1,9 +1,10 @@
 """Words that look like personal data to a model but are not, and must never be redacted.
 
 Role words (Mum, Dad, Nan, SW, YP), generic services (CAMHS, the GP, Police, Children's Services),
-legislation ("Children Act 1989", "Section 47"), weekdays, months on their own, and the
-abbreviations of practice. spaCy's NER tags many of these as PERSON or ORG; a detection whose whole
-text is allow-listed is dropped. Users add local terms in ``configs/deid.toml`` (``allow_list``).
+schemes, systems and brands ("Mind of My Own", Liquidlogic, Calpol, Roblox), legislation
+("Children Act 1989", "Section 47"), weekdays, months on their own, and the abbreviations of
+practice. spaCy's NER tags many of these as PERSON or ORG; a detection whose whole text is
+allow-listed is dropped. Users add local terms in ``configs/deid.toml`` (``allow_list``).
 """
 
 from __future__ import annotations
@@ -234,6 +235,45 @@ ABBREVIATIONS = (  # practitioners' shorthand that NER and name cues mistake for
     "btec",
     "pe",
     "rhi",
+    "txt",
+    "cont",
+    "rvw",
+    "kids",
+)
+# Schemes, systems, apps and everyday brands of children's lives that read like names
+THINGS = (
+    "bookstart",
+    "healthy start",
+    "citizens advice",
+    "border force",
+    "mind of my own",
+    "clare's law",
+    "sarah's law",
+    "philomena protocol",
+    "moses basket",
+    "liquidlogic",
+    "mosaic",
+    "eclipse",
+    "bodycam",
+    "teams",
+    "microsoft teams",
+    "zoom",
+    "calpol",
+    "roblox",
+    "fortnite",
+    "minecraft",
+    "tiktok",
+    "snapchat",
+    "instagram",
+    "whatsapp",
+    "facebook",
+    "youtube",
+    "xbox",
+    "playstation",
+    "pokémon",
+    "pokemon",
+    "peppa pig",
+    "zumba",
 )
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = (
@@ -273,9 +313,23 @@ class AllowList:
     """Decides whether a detected span is a term that must stay."""
 
     def __init__(self, extra: Iterable[str] = ()) -> None:
-        terms = {*ROLE_WORDS, *SERVICES, *ABBREVIATIONS, *WEEKDAYS, *MONTHS}
+        terms = {*ROLE_WORDS, *SERVICES, *ABBREVIATIONS, *THINGS, *WEEKDAYS, *MONTHS}
         terms.update(normalise(term) for term in extra)
         self.terms = frozenset(terms)
+        # every word of every term: "Family", "Hub", "Health", "Contact", "Help"
+        self.words = frozenset(word for term in terms for word in term.split())
+        phrases = sorted((term for term in terms if " " in term), key=len, reverse=True)
+        self._phrases = re.compile(
+            r"(?<!\w)(?:"
+            + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in phrases)
+            + r")(?!\w)",
+            re.IGNORECASE,
+        )
+
+    def protected_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where a many-word term stands in ``text`` ("Mind of My Own", "Clare's Law"): a
+        detection inside one is part of the term, not a name ("My Own", "Clare")."""
+        return [match.span() for match in self._phrases.finditer(text)]
 
     def allows(self, text: str) -> bool:
         """True if the whole span is an allow-listed term (so it must not be redacted)."""

@@ -25,6 +25,7 @@ from casenotes.deid.person import (
     english_words,
     name_tokens,
     plausible_name,
+    propagatable_words,
     propagate_names,
 )
 from casenotes.errors import ConfigError
@@ -186,7 +187,11 @@ class Analyzer:
         ner = _PlausibleSpacyRecognizer(
             supported_entities=sorted(set(NER_MAPPING.values())), name=NER_RECOGNIZER
         )
-        recognizers = [ner, PersonCueRecognizer(known_words), *build_recognizers(config)]
+        recognizers = [
+            ner,
+            PersonCueRecognizer(known_words, self.allow.words),
+            *build_recognizers(config),
+        ]
         registry = _ordered_registry(RecognizerRegistry)(
             recognizers=recognizers, supported_languages=["en"]
         )
@@ -215,10 +220,12 @@ class Analyzer:
                 nlp_artifacts=nlp_artifacts,
                 score_threshold=self.config.score_threshold,
             )
+            protected = self.allow.protected_spans(note.text)
             detections = [
                 Detection(r.start, r.end, r.entity_type, r.score, _provenance(r))
                 for r in found
                 if not self.allow.allows(note.text[r.start : r.end])
+                and not any(start <= r.start and r.end <= end for start, end in protected)
             ]
             detections = resolve_overlaps(detections)
             if self.config.propagate_names and PiiLabel.PERSON.value in self.labels:
@@ -234,12 +241,13 @@ class Analyzer:
             word
             for d in detections
             if d.label == PiiLabel.PERSON.value
-            for word in name_tokens(note.text[d.start : d.end])
-            if not self.allow.allows(word)
-            and (
-                d.recognizer.split(":")[-1] in TRUSTED_NAME_CUES
-                or plausible_name(word, self.known_words)
+            for word in propagatable_words(
+                note.text[d.start : d.end],
+                d.recognizer.split(":")[-1] in TRUSTED_NAME_CUES,
+                self.known_words,
+                self.allow.words,
             )
+            if not self.allow.allows(word)
         }
         if note.case_id is not None:
             remembered = self._case_names.setdefault(note.case_id, set())

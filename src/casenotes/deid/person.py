@@ -119,7 +119,64 @@ SPEECH_CUES = frozenset(
         "confirmed",
     }
 )
-_SUFFIXES = ("'s", "s", "es", "ed", "d", "ing", "er", "ers", "ly", "ies")
+# Finite verbs that follow the subject of a sentence: "Poppy gave consent", "kwame is sending".
+FINITE_CUES = SPEECH_CUES | frozenset(
+    {
+        "is",
+        "was",
+        "has",
+        "had",
+        "have",
+        "would",
+        "will",
+        "can",
+        "could",
+        "may",
+        "might",
+        "should",
+        "did",
+        "does",
+        "gave",
+        "took",
+        "takes",
+        "went",
+        "goes",
+        "came",
+        "comes",
+        "chose",
+        "made",
+        "needs",
+        "likes",
+        "loves",
+        "enjoys",
+        "seemed",
+        "seems",
+        "appeared",
+        "appears",
+        "remains",
+        "continues",
+        "played",
+        "returned",
+        "left",
+        "arrived",
+        "answered",
+        "attends",
+        "attending",
+        "lives",
+        "lived",
+        "receives",
+        "feels",
+        "felt",
+        "described",
+        "showed",
+        "became",
+        "spent",
+        "wanted",
+        "would've",
+    }
+)
+_SUFFIXES = ("'s", "s", "es", "ed", "d", "ing", "er", "ers", "ly", "ies", "ied")
+_PREFIXES = ("hyper", "over", "under", "non", "pre", "re", "un", "mis", "co", "self")
 BRACKET_ROLES = frozenset(
     {
         "sw",
@@ -155,6 +212,32 @@ BRACKET_ROLES = frozenset(
 ROLES_AND_TITLES = ROLE_CUES | TITLES
 INITIALS_NAME = re.compile(r"^[A-Z]J$")  # AJ, CJ, JJ, TJ: nicknames from initials
 SEASONS_AND_MONTHS = frozenset({"summer", "autumn", "april", "may", "june", "august"})
+# Words after which a lower-case first name is a person: "for george", "w/ harry", "that amy"
+PERSON_BEFORE = frozenset(
+    {"for", "with", "w/", "to", "from", "regarding", "re", "about", "and", "&", "that", "see"}
+    | {"saw", "seen", "visited", "called", "by", "between", "plus", "including", ","}
+)
+# Verbs whose subject is a person: "Obi wrote", "Summer chose", "Yaw said"
+# (not "agreed", "shared", "reported": "Plan agreed", "Information shared")
+PERSON_VERBS = frozenset(
+    {"said", "says", "told", "stated", "disclosed", "explained", "denied", "denies", "admitted"}
+    | {"wrote", "chose", "wants", "enjoys", "loves", "likes", "feels", "felt", "played", "smiled"}
+    | {"cried", "laughed", "attends", "asked", "wanted", "walked", "slept"}
+)
+# Nouns for groups that say and do things as people do
+COLLECTIVES = frozenset(
+    {"staff", "team", "class", "everyone", "both", "parents", "teachers", "officers", "agencies"}
+    | {"neighbours", "professionals", "services", "management", "panel", "conference", "court"}
+    | {"school", "nursery", "college", "academy", "hospital", "police", "council", "network"}
+    | {"supervisor", "education", "caller", "referrer", "someone", "nobody", "anyone"}
+)
+DETERMINERS = frozenset({"the", "a", "an", "this", "that", "his", "her", "their", "our", "my"})
+# Capitalised words that start sentences and are first names too, but here mostly are not.
+SENTENCE_NOUNS = frozenset(
+    {"court", "school", "home", "case", "visit", "note", "time", "day", "park", "page", "price"}
+    | {"early", "general", "major", "long", "young", "new", "next", "last", "close", "will"}
+    | SEASONS_AND_MONTHS
+)
 # Labels in headers and forms after which the next capitalised words are a name:
 # "Author: Rayyan Gallagher", "Recorded by KING, Rocky", "Attendees: Jo Bell (SW)".
 LABEL_CUES = frozenset(
@@ -338,6 +421,22 @@ COMMON_WORDS = frozenset(
         "per",
         "price",
         "ray",
+        "contact",
+        "chase",
+        "drew",
+        "sue",
+        "art",
+        "van",
+        "lance",
+        "cliff",
+        "chance",
+        "bud",
+        "carol",
+        "buck",
+        "dusty",
+        "rusty",
+        "robin",
+        "amber",
         "rich",
         "rose",
         "same",
@@ -428,11 +527,18 @@ _WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]*$")
 
 @cache
 def first_names() -> frozenset[str]:
-    """Lower-cased first names from the ``names`` package's census lists (read once)."""
+    """Lower-cased first names (read once): the ``names`` package's US census lists and the
+    many-country list in ``resources/deid/first_names.txt`` (see scripts/build_first_names.py)."""
     found: set[str] = set()
     for filename in ("dist.female.first", "dist.male.first"):
         text = resources.files("names").joinpath(filename).read_text(encoding="utf-8")
         found.update(line.split()[0].lower() for line in text.splitlines() if line.strip())
+    text = (
+        resources.files("casenotes.resources.deid")
+        .joinpath("first_names.txt")
+        .read_text(encoding="utf-8")
+    )
+    found.update(line for line in text.splitlines() if line and not line.startswith("#"))
     return frozenset(found)
 
 
@@ -472,20 +578,6 @@ def _sentence_start(doc, index: int) -> bool:
     return previous in {".", "!", "?", ":", ";", "-", "–", "—", "|"} or "\n" in previous
 
 
-def _near_known(word: str, known: frozenset[str]) -> bool:
-    """True if deleting one letter or swapping two neighbours gives a known word."""
-    if len(word) < 4:
-        return False
-    for i in range(len(word)):
-        shorter = word[:i] + word[i + 1 :]
-        if len(shorter) >= 5 and shorter in known:
-            return True
-    for i in range(len(word) - 1):
-        if word[:i] + word[i + 1] + word[i] + word[i + 2 :] in known:
-            return True
-    return False
-
-
 @cache
 def _stop_words() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
@@ -523,32 +615,95 @@ def english_words(nlp) -> frozenset[str]:
 class PersonCueRecognizer(EntityRecognizer):
     """PERSON spans from titles, role cues, contact verbs and a first-name lexicon."""
 
-    def __init__(self, known_words: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, known_words: frozenset[str] = frozenset(), service_words: frozenset[str] = frozenset()
+    ) -> None:
         self.known_words = known_words | _stop_words()
+        # words of allow-listed terms and collective nouns: "School said", "Staff agreed"
+        self.not_subjects = service_words | COLLECTIVES | _stop_words() | ROLES_AND_TITLES
         super().__init__(supported_entities=[ENTITY], name=NAME, supported_language="en")
 
-    def _unknown(self, lower: str, slips: bool = False) -> bool:
+    def _unknown(self, lower: str, slips: bool = False, missing: bool = False) -> bool:
         """Not an English word the model knows, in any common inflection or compound; with
-        ``slips``, nor one typing slip away from one (for capitalised words with no cue)."""
-        known = self.known_words
-        if not known or lower in known or lower in COMMON_WORDS:
+        ``slips``, nor one typing slip away from one ("Casse", "Nexxt", "ifnormation"; with
+        ``missing`` also "scool") unless it is a known first name."""
+        if not self.known_words or lower in COMMON_WORDS or self._word_form(lower):
             return False
+        return not (slips and lower not in first_names() and self._slip_of_word(lower, missing))
+
+    def _word_form(self, lower: str) -> bool:
+        """A known word, an inflection of one ("denies", "agencies"), a prefixed one
+        ("hypervigilance") or a compound written as one word ("timescale", not "jay|den")."""
+        known = self.known_words
+        if self._inflected(lower):
+            return True
+        for prefix in _PREFIXES:
+            if (
+                lower.startswith(prefix)
+                and len(lower) - len(prefix) >= 4
+                and lower[len(prefix) :] in known
+            ):
+                return True
+        return len(lower) >= 8 and any(
+            lower[:i] in known and lower[i:] in known for i in range(3, len(lower) - 2)
+        )
+
+    def _inflected(self, lower: str) -> bool:
+        """A known word or a common inflection of one."""
+        known = self.known_words
+        if lower in known:
+            return True
         for suffix in _SUFFIXES:
-            if lower.endswith(suffix) and len(lower) >= len(suffix) + 4:
+            if lower.endswith(suffix) and len(lower) >= len(suffix) + 3:
                 base = lower[: -len(suffix)]
                 if (
                     base in known
                     or base + "e" in known
+                    or (suffix in {"ies", "ied"} and base + "y" in known)  # denies, carried
                     or (len(base) > 2 and base[-1] == base[-2] and base[:-1] in known)
                 ):
-                    return False
-        # compounds written as one word: "timescale", "letterbox" (not "jay|den")
-        if len(lower) >= 8 and any(
-            lower[:i] in known and lower[i:] in known for i in range(3, len(lower) - 2)
-        ):
+                    return True
+        return False
+
+    def _slip_of_word(self, lower: str, missing: bool = False) -> bool:
+        """A typing slip away from a word (or an inflection of one): a letter doubled
+        ("Nexxt"), two neighbours swapped ("wree", "ifnormation"), in long words a letter too
+        many ("agenciees"), and with ``missing`` a letter left out ("scool", "momet"). Short
+        names are often that close to a word ("Folake"/"flake", "Mikey"/"mickey"), so the
+        looser tests wait for longer words or lower case."""
+        if missing and len(lower) >= 3:  # a letter left out: "scool", "tey", "overcrowdng"
+            for i in range(1, len(lower) + 1):
+                for letter in "abcdefghijklmnopqrstuvwxyz":
+                    longer = lower[:i] + letter + lower[i:]
+                    if longer in self.known_words or (len(lower) >= 6 and self._inflected(longer)):
+                        return True
+        if len(lower) < 4:
             return False
-        # one slip of the keyboard away from a word: "Casse", "Nexxt", "Puprose"
-        return not (slips and lower not in first_names() and _near_known(lower, known))
+        for i in range(len(lower)):
+            shorter = lower[:i] + lower[i + 1 :]
+            doubled = i + 1 < len(lower) and lower[i] == lower[i + 1]
+            if (doubled or len(lower) >= 7) and len(shorter) >= 4 and self._inflected(shorter):
+                return True
+        for i in range(len(lower) - 1):
+            swapped = lower[:i] + lower[i + 1] + lower[i] + lower[i + 2 :]
+            if self._inflected(swapped):
+                return True
+        return False
+
+    def _person_like(self, token) -> bool:
+        """A capitalised word before a verb of people that names no group, service or role
+        and is no plural: "Obi wrote", "Summer chose" (not "Staff agreed", "Parents said")."""
+        lower = token.lower_
+        return (
+            _is_name_word(token.text)
+            and lower not in self.not_subjects
+            and lower not in NOT_NAMES
+            and not (lower.endswith("s") and self._inflected(lower[:-1]))
+        )
+
+    def _english(self, word: str) -> bool:
+        lower = word.lower()
+        return lower in self.known_words and lower not in first_names()
 
     def load(self) -> None:
         first_names()
@@ -581,7 +736,13 @@ class PersonCueRecognizer(EntityRecognizer):
                     end += 1
                 words = {t.lower_ for t in doc[nxt + 1 : end]}
                 first = nxt + 1 + (doc[nxt + 1].lower_.rstrip(".") in TITLES)  # "(Mr Jones)"
-                if first < end < n and doc[end].text == ")" and not words & ROLE_CUES:
+                if (
+                    first < end < n
+                    and doc[end].text == ")"
+                    and not words & ROLE_CUES
+                    and not words & _stop_words()  # "(on file)", "(DOB on file)"
+                    and not (len(words) > 1 and all(map(self._english, words)))  # "(school age)"
+                ):
                     found = (first, end, 0.85, "role_bracket")
             # Role + name in apposition: "mum's partner Dean", "SW Jane Cole", "friend jayden"
             elif lower in ROLE_CUES and nxt < n and self._apposition_start(doc, i, lexicon):
@@ -622,12 +783,99 @@ class PersonCueRecognizer(EntityRecognizer):
                     (token.is_title and lower in lexicon)
                     or (
                         token.is_lower
-                        and (lower in lexicon or self._unknown(lower))
+                        and (lower in lexicon or self._unknown(lower, True, missing=True))
                         and lower not in COMMON_WORDS
                     )
                 )
             ):
                 found = (i, nxt, 0.55, "speech_verb")
+            # A first name opening a sentence before its verb: "Poppy gave consent", "Sky took
+            # Harry to the GP", "Mahad attending nursery" (not "Court has adjourned")
+            elif (
+                token.is_title
+                and nxt < n
+                and _sentence_start(doc, i)
+                and doc[nxt].lower_ in FINITE_CUES | PERSON_VERBS
+                and (
+                    (lower in lexicon and lower not in SENTENCE_NOUNS | NOT_NAMES)
+                    or self._unknown(lower, slips=True)
+                    or (doc[nxt].lower_ in PERSON_VERBS and self._person_like(token))
+                )
+                and lower not in _stop_words()
+                and lower not in ROLES_AND_TITLES
+            ):
+                found = (i, nxt, 0.55, "subject_name")
+            # A lower-case name that is no English word before its verb: "that kwame is
+            # sending", "but aarav is exploited"
+            elif (
+                token.is_lower
+                and nxt < n
+                and doc[nxt].lower_ in FINITE_CUES
+                and _is_name_word(token.text)
+                and lower not in NEVER_NAMES
+                and lower not in _stop_words()
+                and self._unknown(lower, slips=True, missing=True)
+            ):
+                found = (i, nxt, 0.5, "subject_name")
+            # A name joined to a name: "Mr Sandhu and jaspreet", "Alfie & ruby", "Wiktoria
+            # and Hao" (a first name, even one that is a word, or no English word)
+            elif (
+                i >= 2
+                and doc[i - 1].lower_ in {"and", "&"}
+                and _is_name_word(token.text)
+                and lower not in ROLES_AND_TITLES | NOT_NAMES
+                and lower not in _stop_words()
+                and self._name_before(doc, i - 2, lexicon)
+                and (
+                    (lower in lexicon and (token.is_lower or lower not in COMMON_WORDS))
+                    or self._unknown(lower, slips=True)
+                )
+            ):
+                end = self._name_run(doc, i, capitalised=token.is_title)
+                found = (i, max(end, i + 1), 0.55, "coordinated_name")
+            # A lower-case full name: "DSL ibrahim hughes", "kelly hunter", "summer balogun"
+            elif (
+                token.is_lower
+                and nxt < n
+                and doc[nxt].is_lower
+                and lower in lexicon
+                and lower not in ROLES_AND_TITLES
+                and lower not in _stop_words()
+                and _is_name_word(doc[nxt].text)
+                and doc[nxt].lower_ not in NEVER_NAMES | _stop_words()
+                and (
+                    self._unknown(doc[nxt].lower_)
+                    or (
+                        doc[nxt].lower_ in last_names()
+                        and lower not in COMMON_WORDS
+                        and (lower not in self.known_words or not self._word_form(doc[nxt].lower_))
+                    )
+                )
+            ):
+                found = (i, nxt + 1, 0.5, "lowercase_full_name")
+            # A lower-case first name that is also a word, where a person is meant: "review for
+            # george", "w/ harry", "that bradley has" (not "to chase the referral")
+            elif (
+                token.is_lower
+                and lower in lexicon
+                and lower not in NEVER_NAMES
+                and lower not in _stop_words()
+                and len(lower) >= 3
+                and i > 0
+                and doc[i - 1].lower_ in PERSON_BEFORE
+                and not (nxt < n and doc[nxt].lower_ in DETERMINERS)
+            ):
+                found = (i, i + 1, 0.45, "lowercase_name")
+            # A lower-case first name that is no English word: "review for bailey", "kamran"
+            elif (
+                token.is_lower
+                and len(lower) >= 3
+                and lower in lexicon
+                and lower not in NEVER_NAMES
+                and lower not in _stop_words()
+                and not self._word_form(lower)
+            ):
+                found = (i, i + 1, 0.5, "lowercase_name")
             # A lexicon first name, capitalised, not at a sentence start, not a common word
             elif (
                 token.is_title
@@ -662,6 +910,14 @@ class PersonCueRecognizer(EntityRecognizer):
             results.append(self._result(span.start_char, span.end_char, score, rule))
             i = max(end, i + 1)
         return results
+
+    def _name_before(self, doc, j: int, lexicon: frozenset[str]) -> bool:
+        """The token at ``j`` ends a name: a capitalised name-like word or a first name."""
+        token = doc[j]
+        lower = token.lower_
+        if not _is_name_word(token.text) or lower in NEVER_NAMES or lower in _stop_words():
+            return False
+        return lower in lexicon or (token.is_title and self._unknown(lower))
 
     @staticmethod
     def _label_run(doc, start: int, limit: int = 3) -> int:
@@ -726,7 +982,9 @@ class PersonCueRecognizer(EntityRecognizer):
             return False
         if token.is_title:
             return lower in lexicon or self._unknown(lower)
-        return lower not in COMMON_WORDS and (lower in lexicon or self._unknown(lower))
+        return lower not in COMMON_WORDS and (
+            lower in lexicon or self._unknown(lower, slips=True, missing=True)
+        )
 
     def _looks_like_name(self, token, lexicon: frozenset[str], cue: bool) -> bool:
         lower = token.lower_
@@ -753,7 +1011,11 @@ class PersonCueRecognizer(EntityRecognizer):
             if (
                 not capitalised
                 and end > start
-                and not (lower in first_names() or self._unknown(lower))
+                and not (
+                    lower in first_names()
+                    or (lower in last_names() and lower not in _stop_words())
+                    or self._unknown(lower)
+                )
             ):
                 break
             end += 1
@@ -797,6 +1059,38 @@ def name_tokens(value: str) -> list[str]:
         if len(word) >= 2 and _is_name_word(word) and word.lower() not in TITLES | ROLE_CUES:
             words.append(word)
     return words
+
+
+def propagatable_words(
+    value: str,
+    trusted: bool,
+    known_words: frozenset[str] = frozenset(),
+    service_words: frozenset[str] = frozenset(),
+) -> list[str]:
+    """The words of a found name to look for elsewhere in the note and case.
+
+    A name from a trusted cue gives all its words. Otherwise a word must look like a name on
+    its own ("Sandhu", "Poppy"), or stand capitalised beside one in a full name: "Faisal
+    Sandhu" gives "Faisal" too, though "faisal" is in the model's word list (WordNet has King
+    Faisal), so that "Faisal has a sensory plan" is caught later in the note. Words of the
+    allow-list's terms (``service_words``: "Family", "Hub", "Contact") are never taken that way.
+    """
+    words = name_tokens(value)
+    if trusted:
+        return words
+    plausible = [word for word in words if plausible_name(word, known_words)]
+    if not plausible or len(words) < 2:
+        return plausible
+    return [
+        word
+        for word in words
+        if word in plausible
+        or (
+            word[:1].isupper()
+            and word.lower() not in NEVER_NAMES
+            and word.lower() not in service_words
+        )
+    ]
 
 
 def propagate_names(
