@@ -59,6 +59,15 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("grade A1 in maths", "POSTCODE", []),
     ("M14 was mentioned", "POSTCODE", []),  # outward code without context
     ("QX1 2AB", "POSTCODE", []),  # no such area
+    # POSTCODE: foreign postal codes only right after a ZIP / postal-code word
+    ("ZIP: 62704", "POSTCODE", ["62704"]),
+    ("my zip code is 90210-1234.", "POSTCODE", ["90210-1234"]),
+    ("postal code 1012 AB", "POSTCODE", ["1012 AB"]),
+    ("zip code K1A 0B1", "POSTCODE", ["K1A 0B1"]),
+    ("Postcode: 394 13", "POSTCODE", ["394 13"]),
+    ("she has 62704 followers", "POSTCODE", []),  # a bare five-digit number is no ZIP
+    ("zipped her coat, 12345 steps", "POSTCODE", []),
+    ("postcode search took 12 minutes", "POSTCODE", []),
     # PHONE_NUMBER
     ("mob 07700 900123", "PHONE_NUMBER", ["07700 900123"]),
     ("07700900123", "PHONE_NUMBER", ["07700900123"]),
@@ -77,6 +86,28 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("seen 01/03/2015 at 14:30, paid £250", "PHONE_NUMBER", []),
     ("crime ref 43/12345/24, CRI-24-018273", "PHONE_NUMBER", []),
     ("0770090012", "PHONE_NUMBER", []),  # a digit short
+    # PHONE_NUMBER: foreign numbers
+    ("dad's number in the US is (202) 555-0143", "PHONE_NUMBER", ["(202) 555-0143"]),
+    (
+        "+1-202-555-0143 and 001 202 555 0143",
+        "PHONE_NUMBER",
+        ["+1-202-555-0143", "001 202 555 0143"],
+    ),
+    ("call 202-555-0143 or 202.555.0143", "PHONE_NUMBER", ["202-555-0143", "202.555.0143"]),
+    ("Fax: 345-899-3560x4587", "PHONE_NUMBER", ["345-899-3560x4587"]),
+    ("nan in France: +33 1 23 45 67 89", "PHONE_NUMBER", ["+33 1 23 45 67 89"]),
+    ("+46 (0)8 928 571 38 fax", "PHONE_NUMBER", ["+46 (0)8 928 571 38"]),
+    ("Tel: 0490 75 40 81", "PHONE_NUMBER", ["0490 75 40 81"]),
+    ("Mobile: 03.93.92.16.85", "PHONE_NUMBER", ["03.93.92.16.85"]),
+    ("call me on 9472 7916?", "PHONE_NUMBER", ["9472 7916"]),
+    ("416 60 039 office", "PHONE_NUMBER", ["416 60 039"]),
+    ("07700 900123-Fax", "PHONE_NUMBER", ["07700 900123"]),
+    ("NHS no: 943-476-5918", "PHONE_NUMBER", []),  # an NHS number, wrong check digit
+    ("case ref 123-456-7890", "PHONE_NUMBER", []),  # no area code starts with 1
+    ("spaced 202 555 0143", "PHONE_NUMBER", []),  # 3-3-4 spaced is the NHS layout
+    ("phone call on 12.03.2024 at 14.30", "PHONE_NUMBER", []),  # a date after a phone word
+    ("Mosaic ID 1234567, phoned 3 times", "PHONE_NUMBER", []),
+    ("0490 75 40 81 was the score", "PHONE_NUMBER", []),  # no phone word
     # EMAIL_ADDRESS
     ("email kelly.smith@hotmail.co.uk.", "EMAIL_ADDRESS", ["kelly.smith@hotmail.co.uk"]),
     ("j.o'neill@westmarsh.gov.uk", "EMAIL_ADDRESS", ["j.o'neill@westmarsh.gov.uk"]),
@@ -119,6 +150,12 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("at 14:30 or 14.30", "DATE", []),
     ("she rated her mood 3/10", "DATE", []),
     ("she may attend", "DATE", []),
+    ("born in the US on 6/24/1991", "DATE_OF_BIRTH", ["6/24/1991"]),
+    ("visit 11/22/2000 and 6/24/91", "DATE", ["11/22/2000", "6/24/91"]),
+    ("1998/03/03 and 03-Mar-1998", "DATE", ["03-Mar-1998", "1998/03/03"]),
+    ("March 3rd, 1998", "DATE", ["March 3rd, 1998"]),
+    ("version 2.13.1, room 3/24", "DATE", []),  # not US dates
+    ("13/24/2020", "DATE", []),  # neither day-first nor month-first
     ("Jay (DOB 12/03/2015) seen 14/03/2024", "DATE_OF_BIRTH", ["12/03/2015"]),
     ("Jay (DOB 12/03/2015) seen 14/03/2024", "DATE", ["14/03/2024"]),
     ("d.o.b. 01.02.2010", "DATE_OF_BIRTH", ["01.02.2010"]),
@@ -134,6 +171,12 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("paid £250 at 14:30", "AGE", []),
     ("lived there for 3yrs", "AGE", []),
     ("see Section (3)", "AGE", []),
+    ("retired at the age of 61", "AGE", ["61"]),
+    ("she will turn 16 in May and I'll turn 40.", "AGE", ["16", "40"]),
+    ("when she was 6, and when Jay was 14.", "AGE", ["14", "6"]),
+    ("turn 3 pages; take a turn 2 times", "AGE", []),
+    ("the age of consent", "AGE", []),
+    ("when he was 2 hours late", "AGE", []),
     # ADDRESS (postcode separate)
     ("lives at 12 Station Road.", "ADDRESS", ["12 Station Road"]),
     ("14a Kingsmead Close, Leeds LS6 2AB", "ADDRESS", ["14a Kingsmead Close, Leeds"]),
@@ -152,6 +195,33 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("attended 2 Family Court hearings", "ADDRESS", []),
     ("in Flat 3 with mum", "ADDRESS", []),
     ("3 children", "ADDRESS", []),
+    # ADDRESS: US and foreign addresses, PO boxes, forces mail
+    (
+        "dad lives at 123 Main Street, Springfield, IL 62704. She said",
+        "ADDRESS",
+        ["123 Main Street, Springfield, IL 62704"],
+    ),
+    ("456 Oak Avenue Apt 4B, Boston", "ADDRESS", ["456 Oak Avenue Apt 4B, Boston"]),
+    ("12 High Street Suite 200\nLeeds\nLS6 2AB", "ADDRESS", ["12 High Street Suite 200\nLeeds"]),
+    ("write to P.O. Box 149 or PO Box 12", "ADDRESS", ["P.O. Box 149", "PO Box 12"]),
+    ("PSC 1437, Box 3833\nAPO AA 66791", "ADDRESS", ["PSC 1437, Box 3833\nAPO AA 66791"]),
+    ("nan lives at Hammarvägen 15, Uppsala", "ADDRESS", ["Hammarvägen 15, Uppsala"]),
+    ("on Villacher Strasse 89", "ADDRESS", ["Villacher Strasse 89"]),
+    ("at Rua do Arenque 1634, Goiânia", "ADDRESS", ["Rua do Arenque 1634, Goiânia"]),
+    ("moved to 12 rue de la Paix, Paris last year", "ADDRESS", ["12 rue de la Paix"]),
+    (
+        "233 Erzsébet tér 19.\n Domoszló\n Hungary",
+        "ADDRESS",
+        ["233 Erzsébet tér 19.\n Domoszló\n Hungary"],
+    ),
+    ("Allika 46\n Suite 501\n Riisa", "ADDRESS", ["Allika 46\n Suite 501\n Riisa"]),
+    ("12 Station Road, Leeds, Mum and Jay were home", "ADDRESS", ["12 Station Road, Leeds"]),
+    ("Address: 12 Station Road\nName: Jay", "ADDRESS", ["12 Station Road"]),
+    ("Jay is in Year 10, Oakfield.", "ADDRESS", []),  # a numbered noun, not a street
+    ("seen on 12 Mar 2024, Leeds office", "ADDRESS", []),
+    ("lives on the north side of Joaquin Suarez 2906.", "ADDRESS", []),  # nothing follows
+    ("took bus 12 via Leeds", "ADDRESS", []),
+    ("put it in the postbox 3 times", "ADDRESS", []),
     # LOCATION: named estates and places
     ("on the Kingsmead Estate", "LOCATION", ["Kingsmead Estate"]),
     ("met at Victoria Park", "LOCATION", ["Victoria Park"]),

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+import re
+import sys
+
 
 def words(text: str) -> frozenset[str]:
     """A set of whitespace-separated words: long word lists stay readable as data."""
     return frozenset(text.split())
 
+
+def _char_class(test) -> str:  # type: ignore[no-untyped-def]
+    """A regex character class of every character up to U+FFFF that passes ``test``, as ranges."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(min(sys.maxunicode, 0xFFFF) + 1):
+        if test(chr(code)):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    parts = (re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in ranges)
+    return "[" + "".join(parts) + "]"
+
+
+# A capital letter of any script ("Ø", "Á", Greek, Cyrillic): Python's ``re`` has no \p{Lu}.
+UPPER_LETTER = _char_class(str.isupper)
+# A word of any script starting with a capital: "Søndergade", "ÁRPÁD", "O'Neill".
+CAPITALISED_WORD = rf"{UPPER_LETTER}[^\W\d_]*(?:['’-][^\W\d_]+)*"
 
 # A capitalised name word: "Station", "Mary's", "O'Neill", "Stoke-on-Trent" parts, "Brunel".
 NAME_WORD = r"(?:[A-Z][a-z]+(?:['’][a-z]+|['’])?(?:-[A-Z]?[a-z]+)*)"
@@ -26,7 +47,25 @@ BUILDING_KINDS = (
     "Chambers", "Centre", "Place", "Gardens", "View", "Wharf",
 )  # fmt: skip
 ESTATE_KINDS = ("Estate",)
-FLAT_WORDS = ("Flat", "Apartment", "Apt", "Unit", "Room", "Maisonette")
+FLAT_WORDS = ("Flat", "Apartment", "Apt", "Unit", "Room", "Maisonette", "Suite")
+# Street-type words of other countries, for foreign addresses a note may quote ("Hammarvägen 15",
+# "Rua do Arenque 1634", "12 rue de la Paix", "Erzsébet tér 19."). Suffixes end the street's name
+# word; prefixes start the street; the Hungarian ones stand between the name and the number.
+FOREIGN_STREET_SUFFIXES = (
+    "vej", "gade", "gatan", "vägen", "gata", "katu", "kuja", "tie", "strasse", "straße", "weg",
+    "gasse", "laan", "straat", "veien", "vegen", "braut", "stræti", "stræde", "platz",
+)  # fmt: skip
+FOREIGN_STREET_PREFIXES = (
+    "Rue", "Rua", "Via", "Viale", "Vicolo", "Calle", "Carrer", "Avenida", "Avda.", "Paseo",
+    "Piazza", "Plaza", "Praça", "Largo", "Travessa", "Strada", "ul.", "ulica", "Ulica", "aleja",
+)  # fmt: skip
+HUNGARIAN_STREET_KINDS = ("u.", "utca", "út", "útja", "tér", "körút", "krt.", "rkp.")
+# US state and Canadian province codes: "Springfield, IL 62704", "Halifax, NS B3H 1Y2".
+STATE_CODES = words(
+    """AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH
+    NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP AA AE AP
+    AB BC MB NB NL NS NT NU ON PE QC SK YT"""
+)
 
 # Words that are capitalised but never the name of a place or institution: sentence starts,
 # roles, weekdays and months. Leading ones are trimmed off a match; a name made only of these

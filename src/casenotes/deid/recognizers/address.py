@@ -7,17 +7,23 @@ import re
 from casenotes.deid.recognizers._base import Rule, UkRecognizer
 from casenotes.deid.recognizers._places import (
     BUILDING_KINDS,
+    CAPITALISED_WORD,
     ESTATE_KINDS,
     FLAT_WORDS,
+    FOREIGN_STREET_PREFIXES,
+    FOREIGN_STREET_SUFFIXES,
+    HUNGARIAN_STREET_KINDS,
     NAME_WORD,
     NOT_NAME_WORDS,
+    STATE_CODES,
     STREET_SUFFIXES,
+    words,
 )
 from casenotes.records import PiiLabel
 
 
 def _alternation(words: tuple[str, ...]) -> str:
-    return "|".join(sorted(set(words), key=len, reverse=True))
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
 _NUM = r"\d{1,4}[A-Za-z]?(?:\s?[-–]\s?\d{1,4}[A-Za-z]?)?"
@@ -25,7 +31,7 @@ _NAME = rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}}"
 _STREET = rf"{_NUM},?\s+(?P<street>{_NAME})\s+(?:{_alternation(STREET_SUFFIXES)})\b"
 _BUILDING = rf"{_NAME}\s+(?:{_alternation(BUILDING_KINDS)})\b"
 _ESTATE = rf"{_NAME}\s+(?:{_alternation(ESTATE_KINDS)})\b"
-_FLAT = rf"(?:{_alternation(FLAT_WORDS)})\s+\d{{1,4}}[A-Za-z]?"
+_FLAT = rf"(?:{_alternation(FLAT_WORDS)})\.?\s+#?\d{{1,4}}[A-Za-z]?"
 _SEP = r"\s*,?\s+"
 # A town after the street: one or two comma-separated capitalised parts ("Harehills, Leeds",
 # "Newcastle upon Tyne", "Stoke-on-Trent"), kept only when the last part ends the sentence or
@@ -37,6 +43,63 @@ _TOWN = (
     rf"(?:,\s*(?P<town>{_TOWN_PART}(?:,\s*{_TOWN_PART})?)"
     r"(?=\s*(?:[.,;:)\]\n]|$|\s[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b)))?"
 )
+# Foreign streets. A word of any script ("Søndergade", "Μεγάλη"); capitals are checked in code.
+_LETTER = r"[^\W\d_]"
+_UWORD = rf"{_LETTER}+(?:['’-]{_LETTER}+)*"
+_HOUSE_NO = r"\d{1,5}[A-Za-z]?(?![\w/:-]|[.,]\d)"
+_LEAD_NO = r"(?:(?<![\w/.:£$-])\d{1,5}\s+)?"  # "28245 Puruntie 82": a leading number too
+_FOREIGN_SUFFIX = (
+    rf"(?:{CAPITALISED_WORD}[ \t]+)?{_LETTER}*(?i:{_alternation(FOREIGN_STREET_SUFFIXES)})"
+)
+_FOREIGN_PREFIX = _alternation(FOREIGN_STREET_PREFIXES)
+_FOREIGN = (
+    rf"{_LEAD_NO}\b(?:{_FOREIGN_SUFFIX}\s+{_HOUSE_NO}"  # "Hammarvägen 15", "Villacher Strasse 89"
+    rf"|(?:{_FOREIGN_PREFIX})\s+(?:{_UWORD}\s+){{1,4}}?{_HOUSE_NO}"  # "Rua do Arenque 1634"
+    rf"|(?:{_UWORD}\s+){{1,3}}(?:{_alternation(HUNGARIAN_STREET_KINDS)})\s+\d{{1,4}}\.?"
+    r"(?![\w/:-]|[.,]\d))"
+)
+# Number first: "12 rue de la Paix, Paris", "1812 Rue De La Gare", "137 Avenue Teboulbi".
+_NOT_FLAT = rf"(?!(?:{_alternation(FLAT_WORDS)})\b)"
+_FOREIGN_NUMBER_FIRST = (
+    rf"{_LEAD_NO}(?<![\w/.:£$-])\d{{1,5}}\s+(?:{_FOREIGN_PREFIX}|rue|Avenue|Av\.)"
+    rf"(?:[ \t]+{_NOT_FLAT}{_UWORD}){{1,5}}"
+    rf"(?=[ \t]*(?:[,;)\n]|[.?!](?:\s|$)|$|(?:{_alternation(FLAT_WORDS)})\b))"
+)
+# Name then number, as in much of Europe ("Allika 46", "Præstevænget 15"): kept only when the
+# block goes on with a flat, town or ZIP (see ``_tail_end``) and no word is a prose noun.
+_NAME_NUMBER = (
+    rf"{_LEAD_NO}\b(?:{CAPITALISED_WORD}[ \t]+){{1,3}}?\d{{1,5}}[A-Za-z]?(?![\w/:-]|[.,]\d)"
+)
+_NUMBERED_NOUNS = words(
+    """Year Years Yr Section Sections Page Pages Room Flat Unit Suite Apt Apartment Week Weeks
+    Day Days Level Stage Class Group Table Bus Route Gate Platform Junction Ward Bed Bay Door
+    Number No Chapter Part Article Rule Tier Grade Key Box Act Schedule Para Paragraph Step
+    Appendix Item Question Point Line Form Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec
+    Age Aged Score Scored Session Sessions Visit Visits Term Terms Reg Ref Case Tel Mob Phone
+    Dob DOB NHS UPN PC DC Officer Badge Count Total Minute Minutes Hour Hours Mark Marks"""
+)
+# Post-office boxes and US forces' mail ("PSC 1437, Box 3833, APO AA 66791").
+_PO_BOX = r"\b(?:P\.?[ \t]?O\.?[ \t]?Box|Post[ \t]+Office[ \t]+Box)[ \t]+\d{1,6}\b"
+_FORCES_MAIL = (
+    r"\b(?i:(?:PSC|CMR|Unit)\s+\d{3,4},?\s+Box\s+\d{3,4}"
+    rf"|(?:USNS|USNV|USS|USCGC)(?:\s+{NAME_WORD}){{1,2}})"
+    r"\s*,?\s*(?i:APO|FPO|DPO)\s+(?i:AA|AE|AP)\s+\d{5}(?:-\d{4})?\b"
+)
+# After a street, the rest of an address block: flat or suite, town, state, country, ZIP, one
+# piece at a time, separated by commas or line breaks ("..., Springfield, IL 62704",
+# "\n Suite 282\n Domoszló\n Hungary 34796"). A UK postcode ends it (it is a POSTCODE).
+_TAIL_SEP = re.compile(r"[ \t>]*(?:\n[ \t>]*)?(?:,[ \t]*)?(?:\n[ \t>]*)?")
+# A piece runs to the next comma or line break, or to a sentence end (". " after a word).
+_TAIL_PIECE = re.compile(r"[^,\n]*?(?=[ \t]*(?:[,\n;)]|(?<=\w{2})[.?!:](?:\s|$)|$))")
+_UNIT_PIECE = re.compile(
+    rf"(?:{_alternation(FLAT_WORDS)})\.?\s+#?\d{{1,5}}[A-Za-z]?|{_PO_BOX}", re.IGNORECASE
+)
+_ZIP_PIECE = re.compile(r"\d{4,5}(?:-\d{3,4})?|\d{3}[ -]\d{2}")
+_PLACE_CONNECTORS = words(
+    "de del der den la le les du da do dos das van von am im nad pod upon on in sur y i e u z "
+    "the of"
+)
+MAX_TAIL_PIECES = 6
 # Words before Court that make it a court of law, not a street: "2 Family Court hearings".
 _COURTS = re.compile(
     r"(?:Family|Crown|Magistrates|Magistrates'|County|Youth|High|Supreme|Appeal|Civil)\s+Court",
@@ -71,6 +134,15 @@ class UkAddressRecognizer(UkRecognizer):
             regex=re.compile(rf"(?<![\w/.:£$-])(?:{_BUILDING}{_SEP})?{_STREET}{_TOWN}"),
             score=0.6,
         ),
+        Rule(name="address_foreign_street", regex=re.compile(_FOREIGN), score=0.6),
+        Rule(
+            name="address_foreign_number_first",
+            regex=re.compile(_FOREIGN_NUMBER_FIRST),
+            score=0.6,
+        ),
+        Rule(name="address_name_number", regex=re.compile(_NAME_NUMBER), score=0.6),
+        Rule(name="address_po_box", regex=re.compile(_PO_BOX, re.IGNORECASE), score=0.7),
+        Rule(name="address_forces_mail", regex=re.compile(_FORCES_MAIL), score=0.85),
     )
 
     def accept(
@@ -87,13 +159,90 @@ class UkAddressRecognizer(UkRecognizer):
         street = groups.get("street")
         if street and all(word in NOT_NAME_WORDS for word in street.split()):
             return None
+        if rule.name == "address_name_number":
+            name = [w for w in _words(text[start : match.end()]) if not w[0].isdigit()]
+            if any(w in NOT_NAME_WORDS or w in _NUMBERED_NOUNS or not w[0].isupper() for w in name):
+                return None
+        if rule.name.startswith("address_foreign"):
+            name = [w for w in _words(text[start:end]) if not w[0].isdigit()]
+            if not name or not any(w[0].isupper() and w not in NOT_NAME_WORDS for w in name):
+                return None  # "the 3 of us" / lower-case prose
         return self.ENTITIES[0]
 
     def span(self, text: str, match: re.Match[str], rule: Rule) -> tuple[int, int] | None:
         start, end = match.span()
+        if rule.name.startswith("address_foreign") or rule.name == "address_name_number":
+            start = _skip_lower_words(text, start, end)  # "on {Sludevej 13}"
+        if rule.name == "address_name_number":
+            tail = _tail_end(text, end)
+            return (start, tail) if tail > end else None
         town = match.groupdict().get("town")
         if town and town.split(",")[-1].strip().split()[0] in NOT_NAME_WORDS:
             end = match.start("town") - 1  # ", Mum." is not a town: stop before the comma
             while end > start and text[end - 1] in " ,":
                 end -= 1
-        return start, end
+            return start, end
+        return start, _tail_end(text, end)
+
+
+def _words(value: str) -> list[str]:
+    return re.findall(r"[^\s,.;:()]+", value)
+
+
+def _skip_lower_words(text: str, start: int, end: int) -> int:
+    """Past leading words that cannot start a street: lower case or sentence words ("on", "The")."""
+    for word in re.finditer(r"\S+", text[start:end]):
+        value = word.group(0)
+        if value[0].isdigit() or (value[0].isupper() and value not in NOT_NAME_WORDS):
+            return start + word.start()
+        if value in FOREIGN_STREET_PREFIXES or value in HUNGARIAN_STREET_KINDS:
+            return start + word.start()
+    return start
+
+
+def _place_piece(piece: str) -> bool:
+    """A town, region, country or state line, maybe with a ZIP: "Domoszló", "Hungary 34796",
+    "IL 62704", "Cyprus (Greek) 51034", "Newcastle upon Tyne", "LAPPEENRANTA"."""
+    tokens = piece.replace("(", " ").replace(")", " ").split()
+    if tokens and _ZIP_PIECE.fullmatch(tokens[-1]):
+        tokens = tokens[:-1]
+    if not tokens or len(tokens) > 5:
+        return False
+    for index, token in enumerate(tokens):
+        if index and token.lower() in _PLACE_CONNECTORS:
+            continue
+        if token in NOT_NAME_WORDS or not token[0].isupper():
+            return False
+        if not all(c.isalpha() or c in "'’-." for c in token):
+            return False
+    return True
+
+
+def _tail_end(text: str, end: int) -> int:
+    """Where an address block that starts with a street ends: past flat and suite numbers, then
+    comma- or line-separated towns, states, countries and ZIP codes, one piece at a time."""
+    for _ in range(MAX_TAIL_PIECES):
+        separator = _TAIL_SEP.match(text, end)
+        start = separator.end()
+        if start == end or start >= len(text):
+            break
+        same_line = "," not in separator.group(0) and "\n" not in separator.group(0)
+        unit = _UNIT_PIECE.match(text, start)
+        if unit is not None and not text[unit.end() : unit.end() + 1].isalnum():
+            end = unit.end()
+            continue
+        found = _TAIL_PIECE.match(text, start)
+        piece = found.group(0).strip() if found else ""
+        if not piece or text[found.end() : found.end() + 1] == ":":
+            break  # nothing, or a form label: "12 Station Road\nName: Jay"
+        if same_line:
+            # on the same line with no comma only a US state and ZIP go on: "CO 80903"
+            state, _, zip_code = piece.partition(" ")
+            if state in STATE_CODES and _ZIP_PIECE.fullmatch(zip_code):
+                end = start + len(found.group(0).rstrip())
+            break
+        if _ZIP_PIECE.fullmatch(piece) or _place_piece(piece):
+            end = start + len(found.group(0).rstrip())
+            continue
+        break
+    return end

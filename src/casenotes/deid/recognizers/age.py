@@ -25,10 +25,12 @@ _NOT_A_NAME = words(
 
 
 class UkAgeRecognizer(UkRecognizer):
-    """ "aged 14", "age: 14", "14 years old", "14-year-old", "14yo", "14 y/o", "14yrs", "14 yrs
-    old", "8 months old", "8-month-old", "8 mths", "turned 15", and "(14)" straight after a
-    capitalised name. Bare unit forms ("14yrs", "8 mths") are dropped after duration words
-    ("for 3yrs"); counts ("3 children"), amounts and times never match.
+    """ "aged 14", "age: 14", "at the age of 14", "14 years old", "14-year-old", "14yo", "14 y/o",
+    "14yrs", "14 yrs old", "8 months old", "8-month-old", "8 mths", "turned 15", "will turn 16",
+    "when she was 6," and "(14)" straight after a capitalised name. Bare unit forms ("14yrs",
+    "8 mths") are dropped after duration words ("for 3yrs"); counts ("3 children"), amounts and
+    times never match; a bare "turn" needs "will", "'ll", "to" or "would" before it ("turn 3
+    pages" is not an age), and "when he was 2" needs a clause end or "years" after it.
     """
 
     NAME = "uk_age"
@@ -38,7 +40,7 @@ class UkAgeRecognizer(UkRecognizer):
     RULES = (
         Rule(
             name="age_aged",
-            regex=re.compile(rf"\b(?i:aged?)\s*[:\-]?\s*{_N}{_END}"),
+            regex=re.compile(rf"\b(?i:aged?(?:\s+of)?)\s*[:\-]?\s*{_N}{_END}"),
             score=0.7,
         ),
         Rule(
@@ -56,7 +58,17 @@ class UkAgeRecognizer(UkRecognizer):
         ),
         Rule(
             name="age_turned",
-            regex=re.compile(rf"\b(?i:turned|turns|turning)\s+{_N}{_END}"),
+            regex=re.compile(
+                rf"(?:\b(?i:turned|turns|turning)|(?i:\bwill|'ll|’ll|\bto|\bwould)\s+turn)\s+{_N}{_END}"
+            ),
+            score=0.5,
+        ),
+        Rule(
+            name="age_when_was",  # "when she was 6,", "when Jay was 14."
+            regex=re.compile(
+                rf"\b(?i:when)\s+(?:(?i:he|she|they|i|you|we)|[A-Z][a-z]+)\s+(?i:was|were)\s+{_N}"
+                r"(?=\s*(?:[.,;:!?)]|$)|\s+(?i:and|but|years?|yrs?)\b)"
+            ),
             score=0.5,
         ),
         Rule(

@@ -51,7 +51,8 @@ _SCALE_BEFORE = re.compile(
 
 
 class UkDateRecognizer(UkRecognizer):
-    """``12/03/2015``, ``12.03.15``, ``12-03-2015``, ``12/3/15``, ``2015-03-12``,
+    """``12/03/2015``, ``12.03.15``, ``12-03-2015``, ``12/3/15``, ``2015-03-12``, ``1998/03/03``,
+    ``03-Mar-1998``, US ``6/24/1991`` (only when the day cannot be a month),
     ``12th March 2015``, ``12 Mar``, ``12th of March``, ``March 12th 2015``, ``March 2019``,
     ``03/2019``; a bare year only after a cue ("in {2019}", "since {2018}"); a day/month without
     year ("12/03") only zero-padded or after "on", "from", "w/c" ...
@@ -73,6 +74,31 @@ class UkDateRecognizer(UkRecognizer):
             name="date_numeric_dmy",
             regex=re.compile(
                 rf"{_START}{_DAY}(?P<sep>[/.-]){_MONTH_NUM}(?P=sep)(?:{_YEAR}|\d{{2}}){_END}"
+            ),
+            score=0.6,
+        ),
+        Rule(
+            # US order, only when it cannot be day-first: "6/24/1991", "11-22-00"
+            name="date_numeric_mdy",
+            regex=re.compile(
+                rf"{_START}{_MONTH_NUM}(?P<sep>[/.-])(?:1[3-9]|2\d|3[01])(?P=sep)"
+                rf"(?:{_YEAR}|\d{{2}}){_END}"
+            ),
+            score=0.6,
+        ),
+        Rule(
+            name="date_year_first",  # "1998/03/03", "1998.3.3"
+            regex=re.compile(
+                rf"{_START}{_YEAR}(?P<sep>[/.])(?:0?[1-9]|1[0-2])(?P=sep)(?:0?[1-9]|[12]\d|3[01])"
+                rf"{_END}"
+            ),
+            score=0.6,
+        ),
+        Rule(
+            name="date_day_abbreviated_month",  # "03-Mar-1998", "3/MAR/98"
+            regex=re.compile(
+                rf"{_START}{_DAY}(?P<sep>[/-])(?i:jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov"
+                rf"|dec)(?P=sep)(?:{_YEAR}|\d{{2}}){_END}"
             ),
             score=0.6,
         ),

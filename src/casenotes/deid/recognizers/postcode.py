@@ -1,4 +1,6 @@
-"""UK postcodes: full postcodes anywhere, outward codes ("M14", "LS6") only with place context."""
+"""UK postcodes: full postcodes anywhere, outward codes ("M14", "LS6") only with place context;
+foreign postal codes ("ZIP: 62704", "zip code 90210-1234", "postal code 1012 AB") only right after
+a ZIP or postal-code word (inside an address they are part of the ``ADDRESS``)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,14 @@ _NOT_A_PLACE_AFTER = re.compile(
     r"\s*(?:enquir|strateg|investigat|meeting|assessment|accommodat|referral|plan|child|order"
     r"|section|icpc|rcpc|cp\b|cin\b|of the)",
     re.IGNORECASE,
+)
+# A foreign postal code right after its label: US ZIP / ZIP+4, other numeric codes ("394 13",
+# "53-320", "75534-030"), Dutch "1012 AB", Canadian "K1A 0B1".
+_FOREIGN_CODE = re.compile(
+    r"(?i:\b(?:zip|zip\s*code|zipcode|postal\s*code|post\s*code|postcode|plz|cep)\b)"
+    r"(?:\s*(?:is|was|:|-|#|no\.?))*\s*"
+    r"(?P<value>\d{4}\s?[A-Z]{2}|\d{3,5}(?:[- ]\d{2,4})?|[A-Z]\d[A-Z]\s?\d[A-Z]\d)"
+    r"(?![\w/:-]|[.,]\d)"
 )
 _AREA_AFTER = re.compile(r"\s+(?:area|district|postcode)\b", re.IGNORECASE)
 
@@ -63,6 +73,7 @@ class UkPostcodeRecognizer(UkRecognizer):
             validate=True,
             context=_PLACE_CONTEXT,
         ),
+        Rule(name="postal_code_after_label", regex=_FOREIGN_CODE, score=0.6),
     )
 
     def validate_result(self, pattern_text: str) -> bool:
