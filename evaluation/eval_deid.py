@@ -43,6 +43,10 @@ PRESIDIO_RESEARCH_TO_CONTRACT = {
 }
 
 
+# Their DATE_TIME includes dates of birth, which we label apart
+PRESIDIO_RESEARCH_RELABEL = {"DATE_OF_BIRTH": "DATE"}
+
+
 def presidio_research_notes(path: Path):
     records = json.loads(path.read_text(encoding="utf-8"))
     for index, record in enumerate(records):
@@ -77,7 +81,11 @@ def main() -> None:
         start = time.perf_counter()
         labels = sorted(set(PRESIDIO_RESEARCH_TO_CONTRACT.values()))
         reports = score_corpus(
-            presidio_research_notes(EXTERNAL), config, vanilla=not args.no_vanilla, labels=labels
+            presidio_research_notes(EXTERNAL),
+            config,
+            vanilla=not args.no_vanilla,
+            labels=labels,
+            relabel=PRESIDIO_RESEARCH_RELABEL,
         )
         summary["corpora"]["presidio_research_synth_v2"] = {"labels": labels, "systems": reports}
         sections.append(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -242,8 +242,14 @@ def score_corpus(
     *,
     vanilla: bool = True,
     labels: Sequence[str] | None = None,
+    relabel: Mapping[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Score ours (and vanilla Presidio) on gold notes (with ``pii``); one report per system."""
+    """Score ours (and vanilla Presidio) on gold notes (with ``pii``); one report per system.
+
+    ``relabel`` maps our predicted labels onto a gold set that lacks them (presidio-research
+    marks a date of birth as a date: ``{"DATE_OF_BIRTH": "DATE"}``).
+    """
+    relabel = relabel or {}
     from casenotes.deid.baseline import to_contract, vanilla_analyzer
     from casenotes.deid.engine import Analyzer
     from casenotes.parallel import batches
@@ -257,7 +263,7 @@ def score_corpus(
         found = ours.analyze(batch)
         for note, detections in zip(batch, found, strict=True):
             gold = [Span(p.start, p.end, p.label.value) for p in note.pii or ()]
-            predicted = [Span(d.start, d.end, d.label) for d in detections]
+            predicted = [Span(d.start, d.end, relabel.get(d.label, d.label)) for d in detections]
             scorers["casenotes"].add(note.text, gold, predicted)
             if baseline is not None:
                 results = baseline.analyze(note.text, language="en")
