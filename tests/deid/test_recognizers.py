@@ -108,6 +108,11 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("phone call on 12.03.2024 at 14.30", "PHONE_NUMBER", []),  # a date after a phone word
     ("Mosaic ID 1234567, phoned 3 times", "PHONE_NUMBER", []),
     ("0490 75 40 81 was the score", "PHONE_NUMBER", []),  # no phone word
+    ("They're not answering at 374 780 163", "PHONE_NUMBER", ["374 780 163"]),
+    ("stop receiving messages to 056 590 36 33", "PHONE_NUMBER", ["056 590 36 33"]),
+    ("on my registered 024 971 50 30.", "PHONE_NUMBER", ["024 971 50 30"]),
+    ("SW rang Mum at 14:30 about 3 children", "PHONE_NUMBER", []),  # a time is no number
+    ("sent messages to 12 03 2020 attendees", "PHONE_NUMBER", []),  # date-shaped
     # EMAIL_ADDRESS
     ("email kelly.smith@hotmail.co.uk.", "EMAIL_ADDRESS", ["kelly.smith@hotmail.co.uk"]),
     ("j.o'neill@westmarsh.gov.uk", "EMAIL_ADDRESS", ["j.o'neill@westmarsh.gov.uk"]),
@@ -144,6 +149,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("2015-03-12", "DATE", ["2015-03-12"]),
     ("in March 2019 and 03/2019", "DATE", ["03/2019", "March 2019"]),
     ("happened in 2019", "DATE", ["2019"]),
+    ("The 2021 assessment found arrears", "DATE", ["2021"]),
+    ("Mum has 2000 pounds of debt", "DATE", []),  # no cue before the number
     ("visit on Thurs 12/03", "DATE", ["12/03"]),
     ("under the Children Act 1989", "DATE", []),
     ("Section 47 of the Children Act 1989 and the Children Act 2004", "DATE", []),
@@ -203,6 +210,9 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     ("456 Oak Avenue Apt 4B, Boston", "ADDRESS", ["456 Oak Avenue Apt 4B, Boston"]),
     ("12 High Street Suite 200\nLeeds\nLS6 2AB", "ADDRESS", ["12 High Street Suite 200\nLeeds"]),
+    ("Harry  515 385 Gemsbok St  Apt. 460", "ADDRESS", ["515 385 Gemsbok St  Apt. 460"]),
+    ("Flat 14, 93 Shakespeare Close", "ADDRESS", ["Flat 14, 93 Shakespeare Close"]),
+    ("on 12/3, 93 Shakespeare Close", "ADDRESS", ["93 Shakespeare Close"]),
     ("write to P.O. Box 149 or PO Box 12", "ADDRESS", ["P.O. Box 149", "PO Box 12"]),
     ("PSC 1437, Box 3833\nAPO AA 66791", "ADDRESS", ["PSC 1437, Box 3833\nAPO AA 66791"]),
     ("nan lives at Hammarvägen 15, Uppsala", "ADDRESS", ["Hammarvägen 15, Uppsala"]),

@@ -59,6 +59,7 @@ ROLE_WORDS = (
     "iro",
     "tm",
     "pa",
+    "la",
     "fsw",
     "ehw",
     "m",

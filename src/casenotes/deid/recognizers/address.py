@@ -170,6 +170,16 @@ class UkAddressRecognizer(UkRecognizer):
         return self.ENTITIES[0]
 
     def span(self, text: str, match: re.Match[str], rule: Rule) -> tuple[int, int] | None:
+        found = self._span(text, match, rule)
+        if found is None:
+            return None
+        start, end = found
+        # a building or block number before the house number: "{9816 214 Pavlou Drandaki}"
+        if text[start : start + 1].isdigit() and (lead := _LEADING_NUMBER.search(text, 0, start)):
+            start = lead.start()
+        return start, end
+
+    def _span(self, text: str, match: re.Match[str], rule: Rule) -> tuple[int, int] | None:
         start, end = match.span()
         if rule.name.startswith("address_foreign") or rule.name == "address_name_number":
             start = _skip_lower_words(text, start, end)  # "on {Sludevej 13}"
@@ -183,6 +193,9 @@ class UkAddressRecognizer(UkRecognizer):
                 end -= 1
             return start, end
         return start, _tail_end(text, end)
+
+
+_LEADING_NUMBER = re.compile(r"(?<![\w,.:/-])\d{1,5}[ ]$")
 
 
 def _words(value: str) -> list[str]:

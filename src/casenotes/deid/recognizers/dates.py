@@ -25,6 +25,7 @@ _START = r"(?<![\w/.:£$-])"
 _YEAR_CUES = (
     r"in|since|from|during|until|till|by|of|early|late|mid|summer|spring|autumn|winter"
     r"|christmas|easter|before|after|around|circa|c\.|between|and|to|born|born in"
+    r"|the|a|an|this|that|its|her|his|their"  # "the 2021 assessment", "a 1979 film"
 )
 _ONLY_WITH_CUE = r"on|from|since|until|till|by|w/c|wc|w/b|dated|date|of|before|after|between|and|to"
 

@@ -43,13 +43,18 @@ _NATIONAL = re.compile(
 )
 _PHONE_WORD_BEFORE = re.compile(
     r"(?i:\b(?:phone|tel|telephone|mobile|mob|cell|fax|desk|landline|whatsapp|phone number"
-    r"|contact number|(?:call|ring|text|reach)\s+(?:me|him|her|them|us)\s+(?:on|at)))"
+    r"|contact number|(?:call|ring|text|reach)\s+(?:me|him|her|them|us)\s+(?:on|at)"
+    r"|(?:answer(?:ing|ed)?|reach(?:ed)?|messages?|texts?|texted|calls?|called|rang|ring"
+    r"|phoned?)\s+(?:(?:me|him|her|them|us|mum|dad)\s+)?(?:on|at|to)"
+    r"|registered(?:\s+(?:number|mobile|phone))?))"
     r"\s*(?:no\.?|number)?\s*[:.\-]?\s*$"
 )
 _PHONE_WORD_AFTER = re.compile(
     r"[ \t]*-?[ \t]*\(?(?i:office|fax|mobile|mob|cell|home|work|tel|landline)\b"
 )
-_DATE_SHAPE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2}")
+_DATE_SHAPE = re.compile(
+    r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2} \d{1,2} (?:19|20)\d\d"
+)
 _NHS_BEFORE = re.compile(r"(?i:\bnhs\b)")
 _SEPARATORS = re.compile(r"[ ()-]")
 _NHS_LAYOUT = re.compile(r"\d{3}[ -]\d{3}[ -]\d{4}")
