@@ -253,6 +253,26 @@ DEFAULT_CASE_REFERENCE_FORMATS: tuple[CaseReferenceFormat, ...] = (
         score=0.6,
     ),
     CaseReferenceFormat(
+        name="police_log_dated",  # "Police notification (1234 12/03/24)", "ref: 885 10/07/22"
+        pattern=r"(?<![\w/.:£$+-])\d{3,5} \d{1,2}/\d{1,2}/\d{2,4}(?![\w/])",
+        score=0.1,
+        context=(
+            "ref",
+            "reference",
+            "id",
+            "case",
+            "log",
+            "notification",
+            "police",
+            "checks",
+            "incident",
+            "mosaic",
+            "lcs",
+            "eclipse",
+            "ppn",
+        ),
+    ),
+    CaseReferenceFormat(
         name="police_cad_dated",  # 1234/12MAR24 without its label: the date form is distinctive
         pattern=r"(?<![\w/])\d{1,5}/\d{1,2}(?i:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)\d{2}\b",
         score=0.7,

@@ -185,6 +185,39 @@ def test_titles_and_dates_stay_outside_names(placeholder, text, name):
     assert "Mr" in out.text and name not in out.text
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # a name found in pieces is one name: no comma or space between them is left behind
+        ("SW updated HORVATH, Harper at school.", [("PERSON", "HORVATH, Harper")]),
+        ("Met Alexandra griffiths today.", [("PERSON", "Alexandra griffiths")]),
+        ("Hope Gordon said hi.", [("PERSON", "Hope Gordon")]),
+        # an address keeps its town, and stops before the time of the visit
+        (
+            "Visit to 60 Station Crescent, Wolverhampton on Monday.",
+            [("ADDRESS", "60 Station Crescent, Wolverhampton")],
+        ),
+        ("Seen at 124 New Road, Birmingham today.", [("ADDRESS", "124 New Road, Birmingham")]),
+        (
+            "Seen at Flat 32, Kestrel Court, Highfield Estate on Tuesday.",
+            [("ADDRESS", "Flat 32, Kestrel Court, Highfield Estate")],
+        ),
+        # a date in brackets after a name is a date of birth; a dated police log is a reference
+        (
+            "Notification from police regarding Holly Dixon (11 June 2010).",
+            [("PERSON", "Holly Dixon"), ("DATE_OF_BIRTH", "11 June 2010")],
+        ),
+        ("Police notification (8801 27/05/21) received.", [("CASE_REFERENCE", "8801 27/05/21")]),
+        ("Seen 12/03/21 with 3 children.", [("DATE", "12/03/21")]),
+        # a UK number in NHS layout after +44 is a phone number, whole
+        ("Surgery (+44 114 496 0371).", [("PHONE_NUMBER", "+44 114 496 0371")]),
+    ],
+)
+def test_pieces_are_joined_as_a_reader_would(placeholder, text, expected):
+    (out,) = placeholder([Note("t", text)])
+    assert [(s.label.value, text[s.start : s.end]) for s in out.pii] == expected
+
+
 @pytest.mark.slow
 def test_cli_deidentify_writes_the_same_with_one_or_two_processes(tmp_path):
     """Chunks are the unit: a case's names carry across its notes within a chunk, whichever

@@ -15,18 +15,23 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from casenotes.config import DeidConfig
 from casenotes.deid.allowlist import AllowList
 from casenotes.deid.person import (
+    NEVER_NAMES,
+    ROLES_AND_TITLES,
     PersonCueRecognizer,
     english_words,
+    first_names,
+    last_names,
     name_tokens,
     plausible_name,
     propagatable_words,
     propagate_names,
+    stop_words,
 )
 from casenotes.errors import ConfigError
 from casenotes.records import Note, PiiLabel, PiiSpan
@@ -231,8 +236,24 @@ class Analyzer:
             if self.config.propagate_names and PiiLabel.PERSON.value in self.labels:
                 detections = self._propagate(note, detections)
             detections = _propagate_values(note.text, detections)
+            detections = join_pieces(note.text, detections, self._name_piece)
             results.append(detections)
         return results
+
+    def _name_piece(self, word: str) -> bool:
+        """A word that can extend a found name: a surname in capitals ("HORVATH, Harper") or a
+        first name, even one that is a word ("Hope Gordon"), before it; a lower-case surname
+        after it ("Alexandra griffiths")."""
+        lower = word.lower()
+        if self.allow.allows(word) or lower in ROLES_AND_TITLES or lower in stop_words():
+            return False
+        if word.isupper():
+            return len(word) >= 2 and lower not in NEVER_NAMES
+        if word[:1].isupper():
+            return lower in first_names()
+        if lower in NEVER_NAMES:
+            return False
+        return lower in last_names() and lower not in self.known_words
 
     def _propagate(self, note: Note, detections: list[Detection]) -> list[Detection]:
         # Names from cues (titles, roles, form labels) are trusted whatever the word; spaCy's
@@ -362,6 +383,86 @@ LABEL_PRIORITY = {
     "ORGANIZATION": 3,
     "LOCATION": 2,
 }
+
+
+_CAPITALS_BEFORE = re.compile(r"(?<![\w'’-])([A-Z][A-Z'’-]+),[ ]?$")
+_FIRST_NAME_BEFORE = re.compile(r"(?<![\w'’-])([A-Z][a-z'’-]+)[ ]$")
+_LOWER_WORD_AFTER = re.compile(r"[ ]([a-z][a-z'’-]+)(?![\w'’-])")
+_PERSON = PiiLabel.PERSON.value
+_NAMED = frozenset({_PERSON, PiiLabel.LOCATION.value, PiiLabel.ORGANIZATION.value})
+
+
+def join_pieces(
+    text: str, detections: Sequence[Detection], name_piece: Callable[[str], bool]
+) -> list[Detection]:
+    """Put back together what the recognizers found in pieces (``detections`` sorted, disjoint).
+
+    - a name in two pieces becomes one: "Hope Gordon", "GILL, Hussain" (a comma only after a
+      surname in capitals), so no space or comma between them is left behind;
+    - a name grows over a surname in capitals before it ("HORVATH, Harper") and a lower-case
+      surname after it ("Alexandra griffiths"), as ``name_piece`` allows;
+    - an address takes in the town after its comma ("124 New Road, Birmingham");
+    - a date in brackets straight after a name is a date of birth ("Holly Dixon (11 June
+      2010)"), the way notifications and referrals write it.
+    """
+    joined: list[Detection] = []
+    for detection in detections:
+        previous = joined[-1] if joined else None
+        gap = text[previous.end : detection.start] if previous else None
+        if (
+            previous
+            and _PERSON in {previous.label, detection.label}
+            and (
+                (gap == " " and previous.label == detection.label)
+                or (
+                    gap in {",", ", "}
+                    and text[previous.start : previous.end].isupper()
+                    and {previous.label, detection.label} <= _NAMED
+                )
+            )
+        ):  # "Hope Gordon"; "OKONKWO, Tyrone" (spaCy may call the surname a place or body)
+            joined[-1] = replace(
+                previous,
+                end=detection.end,
+                label=_PERSON,
+                score=max(previous.score, detection.score),
+            )
+            continue
+        if (
+            previous
+            and previous.label == PiiLabel.ADDRESS.value
+            and detection.label in {PiiLabel.LOCATION.value, PiiLabel.ORGANIZATION.value}
+            and gap in {",", ", "}
+            and text[detection.start : detection.start + 1].isupper()
+        ):
+            joined[-1] = replace(previous, end=detection.end)
+            continue
+        if (
+            previous
+            and previous.label == _PERSON
+            and detection.label == PiiLabel.DATE.value
+            and gap in {"(", " ("}
+            and text[detection.end : detection.end + 1] == ")"
+        ):
+            detection = replace(detection, label=PiiLabel.DATE_OF_BIRTH.value)
+        joined.append(detection)
+    for index, detection in enumerate(joined):
+        if detection.label != _PERSON:
+            continue
+        floor = joined[index - 1].end if index else 0
+        ceiling = joined[index + 1].start if index + 1 < len(joined) else len(text)
+        start, end = detection.start, detection.end
+        before = _CAPITALS_BEFORE.search(text, max(floor, start - 40), start) or (
+            _FIRST_NAME_BEFORE.search(text, max(floor, start - 40), start)
+        )
+        if before and name_piece(before.group(1)):
+            start = before.start()
+        after = _LOWER_WORD_AFTER.match(text, end, ceiling)
+        if after and name_piece(after.group(1)):
+            end = after.end()
+        if (start, end) != (detection.start, detection.end):
+            joined[index] = replace(detection, start=start, end=end)
+    return joined
 
 
 def resolve_overlaps(detections: Sequence[Detection]) -> list[Detection]:

@@ -579,7 +579,7 @@ def _sentence_start(doc, index: int) -> bool:
 
 
 @cache
-def _stop_words() -> frozenset[str]:
+def stop_words() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     return frozenset(STOP_WORDS)
@@ -588,7 +588,7 @@ def _stop_words() -> frozenset[str]:
 @cache
 def _label_stop_words() -> frozenset[str]:
     """Words that end a name after a form label: roles, titles and stop words."""
-    return ROLES_AND_TITLES | _stop_words()
+    return ROLES_AND_TITLES | stop_words()
 
 
 def english_words(nlp) -> frozenset[str]:
@@ -609,7 +609,7 @@ def english_words(nlp) -> frozenset[str]:
             for form, lemmas in table.items():
                 words.add(form)
                 words.update(lemmas)
-    return frozenset(word for word in words if word.isalpha()) | _stop_words()
+    return frozenset(word for word in words if word.isalpha()) | stop_words()
 
 
 class PersonCueRecognizer(EntityRecognizer):
@@ -618,9 +618,9 @@ class PersonCueRecognizer(EntityRecognizer):
     def __init__(
         self, known_words: frozenset[str] = frozenset(), service_words: frozenset[str] = frozenset()
     ) -> None:
-        self.known_words = known_words | _stop_words()
+        self.known_words = known_words | stop_words()
         # words of allow-listed terms and collective nouns: "School said", "Staff agreed"
-        self.not_subjects = service_words | COLLECTIVES | _stop_words() | ROLES_AND_TITLES
+        self.not_subjects = service_words | COLLECTIVES | stop_words() | ROLES_AND_TITLES
         super().__init__(supported_entities=[ENTITY], name=NAME, supported_language="en")
 
     def _unknown(self, lower: str, slips: bool = False, missing: bool = False) -> bool:
@@ -740,7 +740,7 @@ class PersonCueRecognizer(EntityRecognizer):
                     first < end < n
                     and doc[end].text == ")"
                     and not words & ROLE_CUES
-                    and not words & _stop_words()  # "(on file)", "(DOB on file)"
+                    and not words & stop_words()  # "(on file)", "(DOB on file)"
                     and not (len(words) > 1 and all(map(self._english, words)))  # "(school age)"
                 ):
                     found = (first, end, 0.85, "role_bracket")
@@ -801,7 +801,7 @@ class PersonCueRecognizer(EntityRecognizer):
                     or self._unknown(lower, slips=True)
                     or (doc[nxt].lower_ in PERSON_VERBS and self._person_like(token))
                 )
-                and lower not in _stop_words()
+                and lower not in stop_words()
                 and lower not in ROLES_AND_TITLES
             ):
                 found = (i, nxt, 0.55, "subject_name")
@@ -813,7 +813,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 and doc[nxt].lower_ in FINITE_CUES
                 and _is_name_word(token.text)
                 and lower not in NEVER_NAMES
-                and lower not in _stop_words()
+                and lower not in stop_words()
                 and self._unknown(lower, slips=True, missing=True)
             ):
                 found = (i, nxt, 0.5, "subject_name")
@@ -824,7 +824,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 and doc[i - 1].lower_ in {"and", "&"}
                 and _is_name_word(token.text)
                 and lower not in ROLES_AND_TITLES | NOT_NAMES
-                and lower not in _stop_words()
+                and lower not in stop_words()
                 and self._name_before(doc, i - 2, lexicon)
                 and (
                     (lower in lexicon and (token.is_lower or lower not in COMMON_WORDS))
@@ -840,9 +840,9 @@ class PersonCueRecognizer(EntityRecognizer):
                 and doc[nxt].is_lower
                 and lower in lexicon
                 and lower not in ROLES_AND_TITLES
-                and lower not in _stop_words()
+                and lower not in stop_words()
                 and _is_name_word(doc[nxt].text)
-                and doc[nxt].lower_ not in NEVER_NAMES | _stop_words()
+                and doc[nxt].lower_ not in NEVER_NAMES | stop_words()
                 and (
                     self._unknown(doc[nxt].lower_)
                     or (
@@ -859,7 +859,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 token.is_lower
                 and lower in lexicon
                 and lower not in NEVER_NAMES
-                and lower not in _stop_words()
+                and lower not in stop_words()
                 and len(lower) >= 3
                 and i > 0
                 and doc[i - 1].lower_ in PERSON_BEFORE
@@ -872,7 +872,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 and len(lower) >= 3
                 and lower in lexicon
                 and lower not in NEVER_NAMES
-                and lower not in _stop_words()
+                and lower not in stop_words()
                 and not self._word_form(lower)
             ):
                 found = (i, i + 1, 0.5, "lowercase_name")
@@ -915,7 +915,7 @@ class PersonCueRecognizer(EntityRecognizer):
         """The token at ``j`` ends a name: a capitalised name-like word or a first name."""
         token = doc[j]
         lower = token.lower_
-        if not _is_name_word(token.text) or lower in NEVER_NAMES or lower in _stop_words():
+        if not _is_name_word(token.text) or lower in NEVER_NAMES or lower in stop_words():
             return False
         return lower in lexicon or (token.is_title and self._unknown(lower))
 
@@ -1013,7 +1013,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 and end > start
                 and not (
                     lower in first_names()
-                    or (lower in last_names() and lower not in _stop_words())
+                    or (lower in last_names() and lower not in stop_words())
                     or self._unknown(lower)
                 )
             ):
@@ -1027,7 +1027,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 and not doc[end - 1].whitespace_
                 and _is_name_word(doc[end + 1].text)
             ):
-                end += 1
+                end += 2  # the hyphen and the second name, whatever it is ("Watson-Marsh")
         return end
 
     def _result(self, start: int, end: int, score: float, rule: str) -> RecognizerResult:

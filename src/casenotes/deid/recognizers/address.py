@@ -36,12 +36,16 @@ _SEP = r"\s*,?\s+"
 # A town after the street: one or two comma-separated capitalised parts ("Harehills, Leeds",
 # "Newcastle upon Tyne", "Stoke-on-Trent"), kept only when the last part ends the sentence or
 # clause, or a postcode follows ("12 Station Road, Leeds." / "..., Leeds LS6 2AB").
+# (no weekday, month or sentence word: "Wolverhampton {on Monday}" is a town and a time)
+_NOT_TOWN_WORD = rf"(?!(?:{'|'.join(sorted(NOT_NAME_WORDS, key=len, reverse=True))})\b)"
+_TOWN_WORD = rf"{_NOT_TOWN_WORD}{NAME_WORD}"
 _TOWN_PART = (
-    rf"{NAME_WORD}(?:\s+(?:upon|on|under|in|le|by|the)\s+{NAME_WORD}|\s+{NAME_WORD}){{0,2}}"
+    rf"{_TOWN_WORD}(?:\s+(?:upon|on|under|in|le|by|the)\s+{_TOWN_WORD}|\s+{_TOWN_WORD}){{0,2}}"
 )
 _TOWN = (
     rf"(?:,\s*(?P<town>{_TOWN_PART}(?:,\s*{_TOWN_PART})?)"
-    r"(?=\s*(?:[.,;:)\]\n]|$|\s[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b)))?"
+    r"(?=\s*(?:[.,;:)\]\n]|$|\s[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b)"
+    r"|\s+(?:on|at|in|by|for|with|from|to|and|since|until|before|after)\s))?"
 )
 # Foreign streets. A word of any script ("Søndergade", "Μεγάλη"); capitals are checked in code.
 _LETTER = r"[^\W\d_]"
@@ -157,7 +161,9 @@ class UkAddressRecognizer(UkRecognizer):
         ):
             return None  # "Flat 3" on its own
         street = groups.get("street")
-        if street and all(word in NOT_NAME_WORDS for word in street.split()):
+        if street and all(
+            word in NOT_NAME_WORDS and word not in _STREET_ADJECTIVES for word in street.split()
+        ):
             return None
         if rule.name == "address_name_number":
             name = [w for w in _words(text[start : match.end()]) if not w[0].isdigit()]
@@ -174,8 +180,11 @@ class UkAddressRecognizer(UkRecognizer):
         if found is None:
             return None
         start, end = found
-        # a building or block number before the house number: "{9816 214 Pavlou Drandaki}"
-        if text[start : start + 1].isdigit() and (lead := _LEADING_NUMBER.search(text, 0, start)):
+        # a building or block number before the house number: "{9816 214 Pavlou Drandaki}"; a
+        # flat word before a number the street rule began with: "{Flat 32, Kestrel Court}"
+        if text[start : start + 1].isdigit() and (
+            lead := _LEADING_NUMBER.search(text, 0, start) or _FLAT_BEFORE.search(text, 0, start)
+        ):
             start = lead.start()
         return start, end
 
@@ -195,6 +204,9 @@ class UkAddressRecognizer(UkRecognizer):
         return start, _tail_end(text, end)
 
 
+# Sentence words that also name streets after a house number: "124 New Road", "3 Old Lane"
+_STREET_ADJECTIVES = frozenset({"New", "Old"})
+_FLAT_BEFORE = re.compile(rf"\b(?:{_alternation(FLAT_WORDS)})\.?[ ]$")
 _LEADING_NUMBER = re.compile(r"(?<![\w,.:/-])\d{1,5}[ ]$")
 
 

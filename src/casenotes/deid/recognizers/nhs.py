@@ -22,7 +22,9 @@ class UkNhsNumberRecognizer(UkRecognizer):
     RULES = (
         Rule(
             name="nhs_3_3_4",
-            regex=re.compile(r"(?<![\w+/.-])\d{3}([ -]?)\d{3}\1\d{4}(?![\w/-]|[.,:]\d)"),
+            regex=re.compile(
+                r"(?<![\w+/.-])(?<!\+44 )(?<!0044 )\d{3}([ -]?)\d{3}\1\d{4}(?![\w/-]|[.,:]\d)"
+            ),
             score=0.85,
             validate=True,
         ),
