@@ -205,6 +205,13 @@ def markdown(reports: dict[str, dict[str, Any]], title: str) -> str:
             "F2, all labels (span, same label)",
             lambda r: r["span_by_label"].get("ALL", {}).get("f2"),
         ),
+        ("F2, all labels (span, any label)", lambda r: r["span_any_label"]["ALL"]["f2"]),
+        (
+            "P / R / F2, tokens, any label (presidio-research's PII measure)",
+            lambda r: " / ".join(
+                str(r["token_by_label"]["ALL"][key]) for key in ("precision", "recall", "f2")
+            ),
+        ),
         ("over-redaction of allow-listed words", lambda r: r["over_redaction"]["rate"]),
     ):
         lines.append(f"| {key} | " + " | ".join(str(pick(reports[s])) for s in systems) + " |")
