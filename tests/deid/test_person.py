@@ -59,6 +59,11 @@ def people(recognizer, text):
         ("Notification from police regarding george today.", ["george"]),
         ("Referral from DSL kelly hughes about school.", ["kelly hughes"]),
         ("A friend, emmanuel raza, was present.", ["emmanuel raza"]),
+        # a name before a comma and a job title; the rest of a list after a form label
+        ("RAG rating: green - Dawn, Team Manager.", ["Dawn"]),
+        ("Household: Magda, jaspreet & Kai.", ["Magda", "jaspreet", "Kai"]),
+        ("Recorded by Tyler Baker, duty SW, at 11am.", ["Tyler Baker"]),
+        ("Previously, DSL Junaid Smith reported it.", ["Junaid Smith"]),
         # near misses: nouns opening sentences, groups, verbs after roles, typos, brands
         ("Plan agreed in case of a crisis.", []),
         ("Information shared with consent.", []),
@@ -114,6 +119,13 @@ def test_a_full_name_passes_on_its_first_name_even_when_it_is_a_word():
     assert "Family" not in propagatable_words(
         "Family Kowalski", False, frozenset({"family"}), service_words=frozenset({"family"})
     )
+
+
+def test_first_names_the_word_list_knows_propagate_in_any_case_but_word_surnames_do_not():
+    known = frozenset({"elijah", "little"})
+    text = "Elijah seen. Later elijah and Mrs Little had a little chat."
+    found = propagate_names(text, ["Elijah", "Little"], taken=[(0, 6)], known_words=known)
+    assert sorted(text[s:e] for s, e in found) == ["Little", "elijah"]
 
 
 def test_propagation_of_word_names_needs_the_capital():

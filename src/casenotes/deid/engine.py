@@ -51,7 +51,16 @@ PROPAGATION_RECOGNIZER = "name_propagation"
 PROPAGATION_SCORE = 0.7
 MAX_REMEMBERED_CASES = 10_000
 TRUSTED_NAME_CUES = frozenset(
-    {"title", "role_bracket", "role_apposition", "form_label", "name_before_role"}
+    {
+        "title",
+        "role_bracket",
+        "role_apposition",
+        "form_label",
+        "name_before_role",
+        "name_before_title",
+        "person_verb",
+        "speech_verb",
+    }
 )
 
 

@@ -263,7 +263,21 @@ LABEL_CUES = frozenset(
         "notified",
         "chair",
         "chaired",
+        "household",
+        "composition",
+        "professional",
+        "keyworker",
+        "coordinator",
     }
+)
+# Labels of lists of people: a comma there separates people, not "SURNAME, Forename"
+LIST_LABELS = frozenset({"household", "composition", "present", "attendees", "apologies"})
+# Job titles written after a name and a comma: "Dawn, Team Manager", "- Lee, IRO"
+TITLES_AFTER_COMMA = re.compile(
+    r",[ ]?(?i:team manager|social worker|practice supervisor|service manager|head ?teacher"
+    r"|deputy head|iro|sw|dsl|fsw|senco|chair|health visitor|school nurse|family support worker"
+    r"|personal adviser|key ?worker|lead professional|advanced practitioner|duty sw"
+    r"|early help worker|youth worker|police officer|pc|ds|dc)\b"
 )
 # Role words after which a lower-case word is often a verb, not a name ("Mum confirming").
 VERB_PRONE_ROLES = frozenset({"mum", "mother", "dad", "father", "child", "baby", "yp", "sw", "hv"})
@@ -722,6 +736,7 @@ class PersonCueRecognizer(EntityRecognizer):
             token = doc[i]
             lower = token.lower_
             found: tuple[int, int, float, str] | None = None
+            resume = 0  # past a list already taken whole
             nxt = i + 1
             # Title + name: "Ms Okafor", "DC Lee-Smith", "Mr. J Cole"
             if lower.rstrip(".") in TITLES and nxt < n:
@@ -756,12 +771,38 @@ class PersonCueRecognizer(EntityRecognizer):
                 while j < n and doc[j].text in {":", "by", "-", "–"} and j - nxt < 2:
                     j += 1
                 end = self._label_run(doc, j)
-                if end < n - 1 and doc[end].text == "," and end > j:  # "KING, Rocky"
+                if (
+                    end < n - 1
+                    and doc[end].text == ","
+                    and end > j
+                    and (lower not in LIST_LABELS or doc[j].is_upper)
+                ):  # "KING, Rocky"; but "Household: Magda, Kai" is two people
                     after = self._label_run(doc, end + 1, limit=2)
                     if after > end + 1 and end - j == 1 and doc[end].whitespace_:
                         end = after
                 if end > j and j > nxt:
                     found = (j, end, 0.7, "form_label")
+                    # the rest of a list after the label: "Household: Magda, ace",
+                    # "Present: Willow, Jude, SW" (each name its own span)
+                    while end + 1 < n and doc[end].text in {",", "&", "and"}:
+                        after = self._label_run(doc, end + 1, limit=3)
+                        if after == end + 1 or not self._apposed_name(doc[end + 1], lexicon):
+                            break  # "Recorded by Tyler Baker, duty SW"
+                        span = doc[end + 1 : after]
+                        results.append(
+                            self._result(span.start_char, span.end_char, 0.7, "form_label")
+                        )
+                        end = resume = after
+            # A name before a comma and a job title: "Dawn, Team Manager", "Lee, IRO"
+            elif (
+                _is_name_word(token.text)
+                and (lower in lexicon or (token.is_title and self._unknown(lower)))
+                and lower not in ROLES_AND_TITLES
+                and lower not in stop_words()
+                and lower not in self.not_subjects
+                and TITLES_AFTER_COMMA.match(doc.text, token.idx + len(token.text))
+            ):
+                found = (i, nxt, 0.7, "name_before_title")
             # A name before a bracketed role: "Holly Gill (SW)", "holly gill (DSL)"
             elif self._role_in_brackets_after(doc, i):
                 end = self._label_run(doc, i, limit=3)
@@ -804,7 +845,8 @@ class PersonCueRecognizer(EntityRecognizer):
                 and lower not in stop_words()
                 and lower not in ROLES_AND_TITLES
             ):
-                found = (i, nxt, 0.55, "subject_name")
+                rule = "person_verb" if doc[nxt].lower_ in PERSON_VERBS else "subject_name"
+                found = (i, nxt, 0.55, rule)
             # A lower-case name that is no English word before its verb: "that kwame is
             # sending", "but aarav is exploited"
             elif (
@@ -908,8 +950,8 @@ class PersonCueRecognizer(EntityRecognizer):
             start, end, score, rule = found
             span = doc[start:end]
             results.append(self._result(span.start_char, span.end_char, score, rule))
-            i = max(end, i + 1)
-        return results
+            i = max(end, i + 1, resume)
+        return sorted(results, key=lambda result: result.start)
 
     def _name_before(self, doc, j: int, lexicon: frozenset[str]) -> bool:
         """The token at ``j`` ends a name: a capitalised name-like word or a first name."""
@@ -1101,12 +1143,14 @@ def propagate_names(
 ) -> list[tuple[int, int]]:
     """Other occurrences of ``names`` in ``text`` that no found span already covers.
 
-    A name that is also a word ("Hope", "Will", "Smith") is matched only where capitalised;
-    any other name in any case ("jayden", "JAYDEN").
+    A name that is a common word ("Hope", "Will") or a surname that is a word ("Little",
+    "Green") is matched only where capitalised; any other name in any case ("jayden", "JAYDEN",
+    and first names the word list knows from elsewhere: "elijah", "poppy").
     """
     found: list[tuple[int, int]] = []
     for name in sorted(set(names), key=len, reverse=True):
-        common = name.lower() in COMMON_WORDS or name.lower() in known_words
+        lower = name.lower()
+        common = lower in COMMON_WORDS or (lower in known_words and lower not in first_names())
         if common:  # the word as found, and capitalised ("rami" found -> "Rami" too)
             forms = {name, name[:1].upper() + name[1:]}
             alternatives = "|".join(re.escape(form) for form in sorted(forms))
