@@ -218,6 +218,18 @@ def test_pieces_are_joined_as_a_reader_would(placeholder, text, expected):
     assert [(s.label.value, text[s.start : s.end]) for s in out.pii] == expected
 
 
+def test_a_place_or_body_made_of_known_names_is_a_person(placeholder):
+    from casenotes.deid.engine import Detection
+
+    analyzer = placeholder.analyzer
+    text = "LCS search completed for Hussain Gill and Leeds City Council."
+    as_org = Detection(25, 37, "ORGANIZATION", 0.85, "spacy_ner")
+    council = Detection(42, 60, "ORGANIZATION", 0.85, "spacy_ner")
+    assert analyzer._as_person(text, as_org, {"hussain", "gill"}).label == "PERSON"
+    assert analyzer._as_person(text, as_org, {"gill"}).label == "ORGANIZATION"
+    assert analyzer._as_person(text, council, {"hussain", "gill"}).label == "ORGANIZATION"
+
+
 @pytest.mark.slow
 def test_cli_deidentify_writes_the_same_with_one_or_two_processes(tmp_path):
     """Chunks are the unit: a case's names carry across its notes within a chunk, whichever

@@ -286,12 +286,35 @@ class Analyzer:
             names = set(remembered)
             while len(self._case_names) > MAX_REMEMBERED_CASES:
                 self._case_names.popitem(last=False)
+        lowered = {name.lower() for name in names}
+        detections = [self._as_person(note.text, d, lowered) for d in detections]
         taken = [(d.start, d.end) for d in detections]
         extra = [
             Detection(start, end, PiiLabel.PERSON.value, PROPAGATION_SCORE, PROPAGATION_RECOGNIZER)
             for start, end in propagate_names(note.text, names, taken, self.known_words)
         ]
         return sorted(detections + extra, key=lambda d: d.start)
+
+    def _as_person(self, text: str, detection: Detection, names: set[str]) -> Detection:
+        """spaCy sometimes calls a person a place or a body ("Hussain", "Hussain Gill" as ORG,
+        "Brooke" as GPE). Such a span is a person when all its words are names already found in
+        the note or case, or when it is one first name that is no English word and spaCy called
+        it an organisation."""
+        if detection.label not in {PiiLabel.ORGANIZATION.value, PiiLabel.LOCATION.value}:
+            return detection
+        words = name_tokens(text[detection.start : detection.end])
+        if not words or any(self.allow.allows(word) for word in words):
+            return detection
+        lower = [word.lower() for word in words]
+        single_first_name = (
+            detection.label == PiiLabel.ORGANIZATION.value
+            and len(lower) == 1
+            and lower[0] in first_names()
+            and lower[0] not in self.known_words
+        )
+        if single_first_name or all(word in names for word in lower):
+            return replace(detection, label=PiiLabel.PERSON.value)
+        return detection
 
 
 def _ordered_registry(base: type) -> type:
