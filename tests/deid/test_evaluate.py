@@ -21,6 +21,7 @@ def test_a_perfect_answer_scores_one_and_leaks_nothing():
     assert figures["span_by_label"]["ALL"]["recall"] == 1.0
     assert figures["token_by_label"]["ALL"]["f2"] == 1.0
     assert figures["direct_identifier_recall"] == 1.0
+    assert figures["direct_identifier_precision"] == 1.0
     assert figures["leak_rate"] == 0.0
     assert figures["over_redaction"] == {"occurrences": 3, "redacted": 0, "rate": 0.0}
 
@@ -45,6 +46,7 @@ def test_a_wrong_label_counts_for_any_label_figures_only():
 def test_missing_everything_and_redacting_role_words():
     figures = report([NAME, ADDRESS], [Span(39, 42, "PERSON")])  # "Mum"
     assert figures["direct_identifier_recall"] == 0.0
+    assert figures["direct_identifier_precision"] == 0.0  # "Mum" is no one's name
     assert figures["leak_rate"] == 1.0
     assert figures["span_by_label"]["ALL"]["precision"] == 0.0
     assert figures["over_redaction"]["redacted"] == 1

@@ -164,6 +164,8 @@ class DeidScorer:
             if name in DIRECT_LABELS:
                 direct.gold += tally.gold
                 direct.tp_gold += tally.tp_gold
+                direct.pred += tally.pred
+                direct.tp_pred += tally.tp_pred
         return {
             "notes": self.notes,
             "span_by_label": table(self.span_by_label),
@@ -171,6 +173,10 @@ class DeidScorer:
             "token_by_label": table(self.token_by_label),
             "direct_identifier_recall": round(direct.tp_gold / direct.gold, 4)
             if direct.gold
+            else None,
+            # of the spans given a direct-identifier label, the share on personal data of any kind
+            "direct_identifier_precision": round(direct.tp_pred / direct.pred, 4)
+            if direct.pred
             else None,
             "leak_rate": round(self.leaked_chars / self.direct_chars, 5)
             if self.direct_chars
@@ -192,6 +198,7 @@ def markdown(reports: dict[str, dict[str, Any]], title: str) -> str:
     lines += ["## Headline", "", header, rule]
     for key, pick in (
         ("direct-identifier recall (any label)", lambda r: r["direct_identifier_recall"]),
+        ("direct-identifier precision (any label)", lambda r: r["direct_identifier_precision"]),
         ("leak rate (direct identifier chars)", lambda r: r["leak_rate"]),
         (
             "precision, all labels (span, same label)",
