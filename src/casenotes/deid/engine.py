@@ -1,8 +1,10 @@
 """The de-identification engine: Presidio's analyzer on a fast spaCy pipeline, UK recognizers,
 an allow-list, name propagation, then Presidio's anonymizer with keyed operators.
 
-Speed comes from running spaCy once per batch (``nlp.pipe``) with only the components NER needs
-(``tok2vec`` and ``ner``: no tagger, parser or lemmatizer), and handing Presidio the finished
+Speed comes from running spaCy once per batch (``nlp.pipe``) with only the component NER needs
+(``ner``, which carries its own embedding layer in the small English model: the shared
+``tok2vec`` feeds only the tagger and parser, so it goes with them, as do the lemmatizer and
+attribute ruler), and handing Presidio the finished
 ``NlpArtifacts`` so it never runs spaCy itself. Presidio's context enhancement looks at lemmas;
 without a lemmatizer the engine gives it lower-cased tokens, and context words are written in lower
 case. Nothing is downloaded: the model is the pinned package, loaded by name.
@@ -36,7 +38,7 @@ from casenotes.deid.person import (
 from casenotes.errors import ConfigError
 from casenotes.records import Note, PiiLabel, PiiSpan
 
-NER_COMPONENTS = ("tok2vec", "ner")
+NER_COMPONENTS = ("ner",)
 # spaCy labels -> contract labels. DATE, TIME, CARDINAL, NORP and the rest are left to the UK
 # recognizers or are not personal data ("Tuesday", "two weeks", "British").
 NER_MAPPING = {
