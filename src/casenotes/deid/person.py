@@ -800,11 +800,11 @@ class PersonCueRecognizer(EntityRecognizer):
                 and lower not in ROLES_AND_TITLES
                 and lower not in stop_words()
                 and lower not in self.not_subjects
-                and TITLES_AFTER_COMMA.match(doc.text, token.idx + len(token.text))
+                and TITLES_AFTER_COMMA.match(text, token.idx + len(token.text))
             ):
                 found = (i, nxt, 0.7, "name_before_title")
             # A name before a bracketed role: "Holly Gill (SW)", "holly gill (DSL)"
-            elif self._role_in_brackets_after(doc, i):
+            elif self._role_in_brackets_after(doc, text, i):
                 end = self._label_run(doc, i, limit=3)
                 found = (i, end, 0.7, "name_before_role")
             # Contact verb + name: "spoke to jayden", "met with Kai"
@@ -972,8 +972,8 @@ class PersonCueRecognizer(EntityRecognizer):
             end += 1
         return end
 
-    def _role_in_brackets_after(self, doc, i: int) -> bool:
-        if "(" not in doc.text[doc[i].idx : doc[i].idx + 60]:
+    def _role_in_brackets_after(self, doc, text: str, i: int) -> bool:
+        if "(" not in text[doc[i].idx : doc[i].idx + 60]:
             return False
         if not _is_name_word(doc[i].text) or doc[i].lower_ in _label_stop_words():
             return False
