@@ -6,12 +6,15 @@ have names it cannot see: "spoke to jayden", "Mum (Summer)", "Ms Okafor", "mum's
 
 - :class:`PersonCueRecognizer`, a Presidio recognizer working on the spaCy tokens (no extra model):
   a title followed by a name (the title stays outside the span); a role word followed by a name in
-  brackets or in apposition; a verb of contact followed by a name; and first names from a lexicon
-  (the US census first-name lists shipped by the MIT ``names`` package) when capitalised away from
-  a sentence start, or in any case when a cue says a person is meant.
+  brackets or in apposition; form labels and the lists after them; a name before a bracketed role
+  or a comma and a job title; verbs of contact, speech and people ("Obi wrote"); names joined to
+  names; and first names from a lexicon (:func:`first_names`: the US census lists of the MIT
+  ``names`` package and Faker's lists for many countries) when capitalised away from a sentence
+  start, or in any case when a cue says a person is meant. A word the model knows as English, in
+  any inflection, or a typing slip of one ("scool", "Nexxt") is not taken for a name on its own.
 - :func:`propagate_names`: once a name is found in a note (or earlier in the same case), its other
-  occurrences go too, whatever their case; names that are also common words are propagated only
-  where they are capitalised.
+  occurrences go too, whatever their case; names that are also common words, and surnames that
+  are words, are propagated only where they are capitalised.
 """
 
 from __future__ import annotations
