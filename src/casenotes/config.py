@@ -270,6 +270,8 @@ DEFAULT_CASE_REFERENCE_FORMATS: tuple[CaseReferenceFormat, ...] = (
             "lcs",
             "eclipse",
             "ppn",
+            "mash",
+            "contact",
         ),
     ),
     CaseReferenceFormat(

@@ -208,6 +208,8 @@ def test_titles_and_dates_stay_outside_names(placeholder, text, name):
             [("PERSON", "Holly Dixon"), ("DATE_OF_BIRTH", "11 June 2010")],
         ),
         ("Police notification (8801 27/05/21) received.", [("CASE_REFERENCE", "8801 27/05/21")]),
+        ("MASH contact (3255 04/06/20) from school.", [("CASE_REFERENCE", "3255 04/06/20")]),
+        ("Called to 153 School Way, London by", [("ADDRESS", "153 School Way, London")]),
         ("Seen 12/03/21 with 3 children.", [("DATE", "12/03/21")]),
         # a UK number in NHS layout after +44 is a phone number, whole
         ("Surgery (+44 114 496 0371).", [("PHONE_NUMBER", "+44 114 496 0371")]),

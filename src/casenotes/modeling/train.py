@@ -287,9 +287,9 @@ def requirements(kinds: Sequence[ModelKind]) -> list[str]:
 
 
 # The logged model carries the code it needs to load, not the synthetic-data generator (its name
-# and street lists would sit in the tracking store) nor de-identification (not needed to score
-# text that is already de-identified).
-EXCLUDED_FROM_MODEL_CODE = ("synth", "deid", "resources/synth")
+# and street lists would sit in the tracking store) nor de-identification and its first-name
+# lexicon (not needed to score text that is already de-identified).
+EXCLUDED_FROM_MODEL_CODE = ("synth", "deid", "resources/synth", "resources/deid")
 
 
 def model_code(folder: Path) -> Path:

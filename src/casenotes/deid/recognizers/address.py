@@ -204,8 +204,9 @@ class UkAddressRecognizer(UkRecognizer):
         return start, _tail_end(text, end)
 
 
-# Sentence words that also name streets after a house number: "124 New Road", "3 Old Lane"
-_STREET_ADJECTIVES = frozenset({"New", "Old"})
+# Sentence words that also name streets after a house number: "124 New Road", "3 Old Lane",
+# "153 School Way", "2 Home Farm Close"
+_STREET_ADJECTIVES = frozenset({"New", "Old", "School", "College", "Home", "Half"})
 _FLAT_BEFORE = re.compile(rf"\b(?:{_alternation(FLAT_WORDS)})\.?[ ]$")
 _LEADING_NUMBER = re.compile(r"(?<![\w,.:/-])\d{1,5}[ ]$")
 
