@@ -798,12 +798,12 @@ class PersonCueRecognizer(EntityRecognizer):
                         end = resume = after
             # A name before a comma and a job title: "Dawn, Team Manager", "Lee, IRO"
             elif (
-                _is_name_word(token.text)
-                and (lower in lexicon or (token.is_title and self._unknown(lower)))
+                TITLES_AFTER_COMMA.match(text, token.idx + len(token.text))  # rare: test first
+                and _is_name_word(token.text)
                 and lower not in ROLES_AND_TITLES
                 and lower not in stop_words()
                 and lower not in self.not_subjects
-                and TITLES_AFTER_COMMA.match(text, token.idx + len(token.text))
+                and (lower in lexicon or (token.is_title and self._unknown(lower)))
             ):
                 found = (i, nxt, 0.7, "name_before_title")
             # A name before a bracketed role: "Holly Gill (SW)", "holly gill (DSL)"
