@@ -6,29 +6,37 @@ Two synthetic corpora from the same seed and size differ only in the generator's
 - *under-recording*: half the risks of Black children's families are never written down, so a
   model reading the notes misses more of the Black children whose cases escalated;
 - *over-labelling*: 15% of disabled children's non-escalated cases are recorded as escalated, and
-  nothing in their notes supports it, so the model misses more of the disabled children "escalated".
+  nothing in their notes supports it, so disabled children's recorded outcome runs ahead of what
+  their notes predict.
 
 Each corpus is de-identified by replacing its gold PII spans with placeholders (an oracle: this
 experiment tests the fairness report, not de-identification), then ``casenotes train`` runs the
 ``case_escalation`` task exactly as a user would (``verify`` gate, time + case split, threshold on
 validation) with the linear models. The checks, per model:
 
-1. biased corpus: the missed-share (FNR) gap of *Black vs White* and of *disabled vs not
-   disabled* children is positive and its 95% interval excludes zero (the bias is detected);
+1. biased corpus: the gap of the figure each bias should move is positive and its 95% interval
+   excludes zero (the bias is detected): the missed share (FNR) of *Black vs White* children for
+   under-recording, and observed − predicted (the share escalated minus the mean score) of
+   *disabled vs not disabled* children for over-labelling;
 2. unbiased corpus: the same two intervals include zero (no bias is claimed where none was put).
 
-``configs/synth_biased.toml`` over-labels disabled children's cases at 15%; nothing in their
-notes shows it, so the extra "escalated" cases are ones the model cannot see and the group's
-missed share rises, but only by about 4 points, which 2,000 test cases cannot separate from
-chance. The experiment therefore sets the over-labelling rate with ``--over-labelling-rate``
-(default 0.5) and reports it; under-recording stays at the config's 50%.
+Why a different figure for each bias. Under-recording hides risks from the model, so it scores
+the group's escalated cases lower and misses more of them. Over-labelling adds "escalated" cases
+whose notes look like any other non-escalated case's. The model flags them no more than the rest,
+so the missed share rises only by the share of such cases that fall below the threshold (about 4
+points at 15% over-labelling, a gap 2,000 test cases cannot tell from chance; an earlier version
+of this experiment needed a 50% rate to try). What over-labelling moves directly is the group's
+recorded outcome rate while its scores stay put: observed − predicted, the calibration-in-the-large
+gap, which the fairness report shows for every group with a bootstrap interval.
 
-Every figure of the two groups is saved too, so the other gaps can be read. With 2 models × 2
-checks, a 95% interval excludes zero by chance about once in 20 comparisons.
+Both biases stay at the config's rates (under-recording 50%, over-labelling 15%);
+``--over-labelling-rate`` overrides the second. Every figure of the two groups is saved too, so the
+other gaps can be read. With 2 models × 2 checks per seed, a 95% interval excludes zero by chance
+about once in 20 comparisons; ``--seeds`` repeats the experiment on several seeds.
 
 Usage (from the project root)::
 
-    .venv/bin/python evaluation/fairness_validity.py [--notes 60000] [--seed 11]
+    .venv/bin/python evaluation/fairness_validity.py [--notes 60000] [--seeds 11 12 13]
 
 Writes ``evaluation/results/fairness_validity.{json,md}``.
 """
@@ -47,9 +55,9 @@ RESULTS = ROOT / "evaluation" / "results"
 # (attribute, group, reference, the figure the bias should move)
 CHECKS = (
     ("ethnicity", "Black", "White", "fnr"),
-    ("disability", "yes", "no", "fnr"),
+    ("disability", "yes", "no", "observed_minus_predicted"),
 )
-ALL_FIGURES = ("fnr", "fpr", "precision", "selection_rate")
+ALL_FIGURES = ("fnr", "fpr", "precision", "selection_rate", "observed_minus_predicted")
 
 
 def oracle_deidentified(notes):
@@ -67,19 +75,19 @@ def oracle_deidentified(notes):
         yield dataclasses.replace(note, text="".join(pieces), pii=(), mentions=None)
 
 
-def corpus(path: Path, notes: int, seed: int, biased: bool, over_rate: float) -> Path:
+def corpus(path: Path, notes: int, seed: int, biased: bool, over_rate: float | None) -> Path:
     from casenotes.config import BiasConfig, SynthConfig, load_config
     from casenotes.io import write_notes
     from casenotes.synth.generator import generate
 
     config = load_config(ROOT / "configs" / "synth_biased.toml", SynthConfig)
     config = config.model_copy(update={"notes": notes, "seed": seed})
-    if biased:
+    if biased and over_rate is not None:
         over = config.bias.over_labelling.model_copy(update={"rate": over_rate})
         config = config.model_copy(
             update={"bias": config.bias.model_copy(update={"over_labelling": over})}
         )
-    else:
+    elif not biased:
         config = config.model_copy(update={"bias": BiasConfig()})
     write_notes(path, oracle_deidentified(generate(config)))
     return path
@@ -147,7 +155,7 @@ def run_one(path: Path, out: Path, seed: int) -> dict:
     }
 
 
-def verdicts(results: dict) -> list[dict]:
+def verdicts(results: dict, seed: int) -> list[dict]:
     rows = []
     for corpus_name, expect_detected in (("biased", True), ("unbiased", False)):
         for model, entry in results[corpus_name]["models"].items():
@@ -159,6 +167,7 @@ def verdicts(results: dict) -> list[dict]:
                     ok = (detected and low > 0) if expect_detected else not detected
                 rows.append(
                     {
+                        "seed": seed,
                         "corpus": corpus_name,
                         "model": model,
                         "gap": name,
@@ -174,15 +183,16 @@ def markdown(payload: dict) -> str:
     lines = [
         "# Fairness validity on the generator's bias switches",
         "",
-        f"{payload['notes']:,} notes per corpus, seed {payload['seed']}; under-recording 0.5 "
-        f"(Black), over-labelling {payload['over_labelling_rate']} (disabled); "
-        "task case_escalation; "
-        "difference of the named figure (fnr = missed share, selection_rate = share flagged) "
-        "between the group and the reference group, 95% bootstrap interval over cases.",
+        f"{payload['notes']:,} notes per corpus, seeds {', '.join(map(str, payload['seeds']))}; "
+        f"under-recording {payload['under_recording_rate']} (Black), over-labelling "
+        f"{payload['over_labelling_rate']} (disabled); task case_escalation; difference of the "
+        "named figure (fnr = missed share, selection_rate = share flagged, "
+        "observed_minus_predicted = share escalated minus mean score) between the group and the "
+        "reference group, 95% bootstrap interval over cases.",
         "",
-        "| corpus | model | gap (group − reference : figure) | difference (95% CI) | expected "
-        "| pass |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| seed | corpus | model | gap (group − reference : figure) | difference (95% CI) "
+        "| expected | pass |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for row in payload["verdicts"]:
         found = row["found"] or {}
@@ -193,29 +203,30 @@ def markdown(payload: dict) -> str:
             else "n/a"
         )
         lines.append(
-            f"| {row['corpus']} | {row['model']} | {row['gap']} | {figure} | {row['expected']} "
-            f"| {'yes' if row['pass'] else 'NO'} |"
+            f"| {row['seed']} | {row['corpus']} | {row['model']} | {row['gap']} | {figure} "
+            f"| {row['expected']} | {'yes' if row['pass'] else 'NO'} |"
         )
     lines += ["", f"All checks pass: **{payload['all_pass']}**.", ""]
     lines += [
         "Every figure for the same groups (difference, 95% CI, interval excludes zero):",
         "",
-        "| corpus | model | gap | difference (95% CI) | excludes 0 |",
-        "| --- | --- | --- | --- | --- |",
+        "| seed | corpus | model | gap | difference (95% CI) | excludes 0 |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
-    for corpus_name, result in payload["results"].items():
-        for model, entry in result["models"].items():
-            for name, found in entry["all_figures"].items():
-                if not found or "difference" not in found:
-                    continue
-                diff = found["difference"]
-                if diff.get("value") is None or diff.get("low") is None:
-                    continue
-                lines.append(
-                    f"| {corpus_name} | {model} | {name} | {diff['value']:+.3f} "
-                    f"({diff['low']:+.3f} to {diff['high']:+.3f}) | "
-                    f"{'yes' if found['excludes_zero'] else 'no'} |"
-                )
+    for seed, by_corpus in payload["results"].items():
+        for corpus_name, result in by_corpus.items():
+            for model, entry in result["models"].items():
+                for name, found in entry["all_figures"].items():
+                    if not found or "difference" not in found:
+                        continue
+                    diff = found["difference"]
+                    if diff.get("value") is None or diff.get("low") is None:
+                        continue
+                    lines.append(
+                        f"| {seed} | {corpus_name} | {model} | {name} | {diff['value']:+.3f} "
+                        f"({diff['low']:+.3f} to {diff['high']:+.3f}) | "
+                        f"{'yes' if found['excludes_zero'] else 'no'} |"
+                    )
     lines.append("")
     return "\n".join(lines)
 
@@ -223,22 +234,30 @@ def markdown(payload: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--notes", type=int, default=60000)
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--over-labelling-rate", type=float, default=0.5)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[11])
+    parser.add_argument(
+        "--over-labelling-rate", type=float, default=None, help="default: the config's rate"
+    )
     args = parser.parse_args()
-    results = {}
-    with tempfile.TemporaryDirectory() as folder:
-        tmp = Path(folder)
-        for name, biased in (("biased", True), ("unbiased", False)):
-            path = corpus(
-                tmp / f"{name}.jsonl", args.notes, args.seed, biased, args.over_labelling_rate
-            )
-            results[name] = run_one(path, tmp / f"models-{name}", args.seed)
-    rows = verdicts(results)
+    from casenotes.config import SynthConfig, load_config
+
+    bias = load_config(ROOT / "configs" / "synth_biased.toml", SynthConfig).bias
+    over_rate = args.over_labelling_rate
+    results: dict[int, dict] = {}
+    rows: list[dict] = []
+    for seed in args.seeds:
+        results[seed] = {}
+        with tempfile.TemporaryDirectory() as folder:
+            tmp = Path(folder)
+            for name, biased in (("biased", True), ("unbiased", False)):
+                path = corpus(tmp / f"{name}.jsonl", args.notes, seed, biased, over_rate)
+                results[seed][name] = run_one(path, tmp / f"models-{name}", seed)
+        rows += verdicts(results[seed], seed)
     payload = {
         "notes": args.notes,
-        "seed": args.seed,
-        "over_labelling_rate": args.over_labelling_rate,
+        "seeds": args.seeds,
+        "under_recording_rate": bias.under_recording.rate,
+        "over_labelling_rate": bias.over_labelling.rate if over_rate is None else over_rate,
         "results": results,
         "verdicts": rows,
         "all_pass": all(row["pass"] for row in rows),

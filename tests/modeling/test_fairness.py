@@ -145,7 +145,7 @@ def test_a_group_of_nine_never_appears_with_figures():
     assert [(p, c) for p, c in _walk_counts(data) if 0 < c < 10] == []
     # In Markdown the group's row holds the note and nothing else.
     z_lines = [line for line in report.to_markdown().splitlines() if line.startswith("| Z ")]
-    assert z_lines == ["| Z | suppressed: fewer than 10 notes |  |  |  |  |  |  |  |  |"]
+    assert z_lines == ["| Z | suppressed: fewer than 10 notes |" + "  |" * 9]
     assert "Z had fewer than 10 notes" in report.readings["group"]
     # The suppressed group's notes cannot move the headline gaps or the other groups' figures.
     y_other, s_other, _ = _with_small_group(np.full(9, 0.01), np.ones(9, dtype=int))
@@ -229,6 +229,64 @@ def test_no_real_difference_is_rarely_detected():
         detected.append(_gap(report, "group", "B", "fnr")["excludes_zero"])
     assert sum(detected) <= 1
     assert "could be chance" in report.readings["group"]
+
+
+def _calibrated(sizes: dict[str, int], over_label: dict[str, float], seed: int):
+    """Calibrated scores (each label drawn from its score), then each group's negatives relabelled
+    positive with probability ``over_label[group]``, as outcomes recorded without cause are."""
+    rng = np.random.default_rng(seed)
+    groups = np.concatenate([[g] * n for g, n in sizes.items()])
+    s = rng.beta(2, 5, groups.size)
+    y = (rng.random(groups.size) < s).astype(int)
+    relabel = rng.random(groups.size) < np.array([over_label[g] for g in groups])
+    y = np.where((y == 0) & relabel, 1, y)
+    return y, s, pd.DataFrame({"group": groups})
+
+
+def test_observed_minus_predicted_is_the_outcome_share_less_the_mean_score():
+    y, s, sensitive = _calibrated({"A": 700, "B": 300}, {"A": 0.0, "B": 0.2}, seed=3)
+    report = fairness_report(y, s, 0.4, sensitive, n_boot=100)
+    rows = _rows(report, "group")
+    for group in ("A", "B"):
+        mask = (sensitive["group"] == group).to_numpy()
+        entry = rows[group]["observed_minus_predicted"]
+        assert entry["value"] == pytest.approx(y[mask].mean() - s[mask].mean())
+        assert entry["interval"] == "bootstrap"
+        assert entry["low"] <= entry["value"] <= entry["high"]
+    overall = report.to_dict()["overall"]["observed_minus_predicted"]
+    assert overall["value"] == pytest.approx(y.mean() - s.mean())
+    assert "observed − predicted" in report.to_markdown()
+
+
+def test_over_labelling_shows_as_observed_minus_predicted_not_as_missed_share():
+    # Group B's negatives are recorded positive 15% of the time, whatever their scores say: the
+    # outcome runs ahead of the scores in B, which a label-bias check must detect.
+    y, s, sensitive = _calibrated({"A": 2000, "B": 600}, {"A": 0.0, "B": 0.15}, seed=5)
+    report = fairness_report(y, s, 0.3, sensitive, n_boot=400, seed=2)
+    gap = _gap(report, "group", "B", "observed_minus_predicted")
+    assert gap["excludes_zero"] is True
+    assert 0.05 < gap["difference"]["low"] < gap["difference"]["value"] < 0.2
+    assert gap["ratio"] is None
+    reading = report.readings["group"]
+    assert "recorded more often than the model's scores predict" in reading
+    assert "label bias" in reading
+    assert report.headline_gaps()["observed_minus_predicted_gap_max.group"] > 0.05
+    assert "+" in next(
+        line
+        for line in report.to_markdown().splitlines()
+        if "observed − predicted" in line and line.startswith("| B")
+    )
+
+
+def test_no_label_bias_is_rarely_detected():
+    # Calibrated in both groups: at most one of five fixed seeds may exclude zero (1 in 20).
+    detected = []
+    for seed in range(5):
+        y, s, sensitive = _calibrated({"A": 1500, "B": 600}, {"A": 0.0, "B": 0.0}, seed=40 + seed)
+        report = fairness_report(y, s, 0.3, sensitive, n_boot=400, seed=seed)
+        detected.append(_gap(report, "group", "B", "observed_minus_predicted")["excludes_zero"])
+    assert sum(detected) <= 1
+    assert "label bias" not in report.readings["group"]
 
 
 def test_clusters_widen_the_gap_intervals():

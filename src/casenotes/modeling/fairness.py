@@ -12,9 +12,17 @@ For each group it reports the **missed share** (false-negative rate, FNR: of the
 had the outcome, the share the model did not flag; in this domain the costliest error), the
 **false-positive rate** (FPR: of the notes without the outcome, the share flagged), **precision**
 (of the flagged notes, the share with the outcome), the **selection rate** (the share flagged),
-**AUROC** (how well the scores rank notes within the group) and the **Brier score** (calibration
-and sharpness together). Rates come with Wilson intervals; AUROC and Brier with bootstrap
-intervals.
+**AUROC** (how well the scores rank notes within the group), the **Brier score** (calibration
+and sharpness together) and **observed − predicted**: the share of the group's notes with the
+outcome minus the group's mean score (calibration-in-the-large; above zero, the model
+under-estimates the group's risk). Rates come with Wilson intervals; the score figures with
+bootstrap intervals.
+
+Observed − predicted is the figure that shows *label bias*. A model reads the notes; when one
+group's outcomes are recorded more often than its notes support (over-labelling), or its risks are
+written down less often than they occur (under-recording), the outcome in that group runs ahead of
+what the notes predict. Missed shares and false-positive rates at one threshold can hide this:
+they depend on where the threshold falls and on how many of the group's notes lie near it.
 
 Each group is compared with a *reference group*, by default the largest group of that attribute:
 the **difference** (group − reference) and the **ratio** (group / reference) of each figure, each
@@ -94,7 +102,9 @@ __all__ = [
 #: Figures that are proportions of notes (Wilson intervals; differences in percentage points).
 RATES: tuple[str, ...] = ("fnr", "fpr", "precision", "selection_rate")
 #: Figures computed from the scores (bootstrap intervals).
-SCORE_METRICS: tuple[str, ...] = ("auroc", "brier")
+SCORE_METRICS: tuple[str, ...] = ("auroc", "brier", "observed_minus_predicted")
+#: Figures shown in percentage points (signed), though they are not proportions of notes.
+POINT_METRICS: tuple[str, ...] = ("observed_minus_predicted",)
 METRICS: tuple[str, ...] = RATES + SCORE_METRICS
 
 METRIC_LABELS: dict[str, str] = {
@@ -104,6 +114,7 @@ METRIC_LABELS: dict[str, str] = {
     "selection_rate": "share flagged",
     "auroc": "AUROC",
     "brier": "Brier score",
+    "observed_minus_predicted": "observed − predicted",
 }
 #: Which count each figure is a share of (its denominator, for suppression and flagging).
 DENOMINATORS: dict[str, str] = {
@@ -113,6 +124,7 @@ DENOMINATORS: dict[str, str] = {
     "selection_rate": "n",
     "auroc": "smaller class",
     "brier": "n",
+    "observed_minus_predicted": "n",
 }
 
 NOT_RECORDED = "not recorded"
@@ -299,6 +311,10 @@ def _fmt_figure(metric: str, entry: Mapping[str, Any]) -> str:
         text = f"{100 * value:.0f}%"
         if low is not None and high is not None:
             text += f" ({100 * low:.0f}–{100 * high:.0f})"
+    elif metric in POINT_METRICS:
+        text = f"{_signed_points(value)} pts"
+        if low is not None and high is not None:
+            text += f" ({_signed_points(low)} to {_signed_points(high)})"
     else:
         text = f"{value:.3f}"
         if low is not None and high is not None:
@@ -327,7 +343,7 @@ def _group_table(rows: Sequence[Mapping[str, Any]]) -> list[str]:
 def _fmt_difference(metric: str, entry: Mapping[str, Any]) -> str:
     if entry.get("value") is None:
         return "–"
-    fmt, unit = (_signed_points, " pts") if metric in RATES else (_signed, "")
+    fmt, unit = (_signed_points, " pts") if _in_points(metric) else (_signed, "")
     text = fmt(entry["value"]) + unit
     if entry.get("low") is not None and entry.get("high") is not None:
         text += f" ({fmt(entry['low'])} to {fmt(entry['high'])})"
@@ -445,6 +461,7 @@ def _group_summary(threshold: float) -> Any:
             "fp": float((~positive & flagged).sum()),
             "auroc": float(_auroc(np.ones((1, y.size)), _Ranked.of(y, s))[0]),
             "brier": float(np.mean((s - y) ** 2)),
+            "observed_minus_predicted": float(np.mean(y - s)),
         }
 
     return summary
@@ -459,6 +476,7 @@ def _denominators(counts: Mapping[str, float]) -> dict[str, float]:
         "selection_rate": counts["n"],
         "auroc": min(counts["positives"], negatives),
         "brier": counts["n"],
+        "observed_minus_predicted": counts["n"],
     }
 
 
@@ -550,6 +568,7 @@ def _weighted_group_figures(
             "selection_rate": np.where(total > 0, (tp + fp) / total, np.nan),
             "auroc": auroc,
             "brier": np.where(total > 0, (weights @ (s - y) ** 2) / total, np.nan),
+            "observed_minus_predicted": np.where(total > 0, (weights @ (y - s)) / total, np.nan),
         }
 
 
@@ -577,6 +596,10 @@ def _signed_points(value: float) -> str:
     return f"{points:+.1f}" if abs(points) >= 0.05 else "0"
 
 
+def _in_points(metric: str) -> bool:
+    return metric in RATES or metric in POINT_METRICS
+
+
 def _signed(value: float) -> str:
     return f"{value:+.3f}" if abs(value) >= 0.0005 else "0"
 
@@ -584,9 +607,9 @@ def _signed(value: float) -> str:
 def _difference_words(
     metric: str, entry: Mapping[str, Any], ci_pct: int, *, short: bool = False
 ) -> str:
-    fmt = _signed_points if metric in RATES else _signed
+    fmt = _signed_points if _in_points(metric) else _signed
     value = fmt(entry["value"])
-    if metric in RATES:
+    if _in_points(metric):
         value += " points" if short else " percentage points"
     if entry.get("low") is None or entry.get("high") is None:
         return value
@@ -673,6 +696,7 @@ def _reading(
         sentences.append(
             f"No other reliable difference from {reference} has an interval that excludes zero."
         )
+    sentences += _label_bias_sentences(reliable, reference, outcome, unit)
     if reliable:
         sentences.append(
             f"This table makes {len(reliable)} reliable comparisons; even with no real "
@@ -703,6 +727,33 @@ def _reading(
         "rates differ."
     )
     return " ".join(sentences)
+
+
+def _label_bias_sentences(
+    reliable: Sequence[Mapping[str, Any]], reference: str | None, outcome: str, unit: str
+) -> list[str]:
+    """What a detected observed − predicted gap may mean, in words, one sentence per direction."""
+    detected = [
+        g for g in reliable if g["metric"] == "observed_minus_predicted" and g["excludes_zero"]
+    ]
+    under = [str(g["group"]) for g in detected if g["difference"]["value"] > 0]
+    over = [str(g["group"]) for g in detected if g["difference"]["value"] < 0]
+    sentences = []
+    if under:
+        sentences.append(
+            f"For {_names(under)}, {outcome} was recorded more often than the model's scores "
+            f"predict, compared with {reference}: the notes may under-record these {unit}' "
+            f"risks, or {outcome} may be recorded for reasons the notes do not show (label "
+            "bias). A model trained on such records cannot tell which, and its missed share for "
+            "the group can look acceptable while this gap remains."
+        )
+    if over:
+        sentences.append(
+            f"For {_names(over)}, {outcome} was recorded less often than the model's scores "
+            f"predict, compared with {reference}: the model over-estimates their risk, or "
+            f"{outcome} is under-recorded for them."
+        )
+    return sentences
 
 
 def _has_unreliable(row: Mapping[str, Any]) -> bool:
@@ -837,7 +888,7 @@ def fairness_report(
     resamples = _bootstrap(y.size, codes, n_boot, seed, statistics) if n_boot else {}
 
     def row_figures(key: str, group: str, counts: Mapping[str, float]) -> dict[str, Any]:
-        point = {"auroc": counts["auroc"], "brier": counts["brier"]}
+        point = {metric: counts[metric] for metric in SCORE_METRICS}
         return {
             metric: _figure(
                 metric,
@@ -921,6 +972,12 @@ def fairness_report(
         "scope": SCOPE_NOTE,
         "impossibility": IMPOSSIBILITY_NOTE,
         "suppression": SUPPRESSION_NOTE.format(min_group=min_group, flag_below=flag_below),
+        "label_bias": (
+            "Observed − predicted is the share of a group with the outcome minus the group's mean "
+            "score. A group whose outcomes are recorded more often than its notes support, or "
+            "whose risks are written down less often than they occur, shows a positive gap "
+            "against the reference group, even when its missed share does not stand out."
+        ),
         "detection": (
             "A gap is marked as unlikely to be chance when its bootstrap interval excludes zero. "
             "An interval that includes zero does not show the groups are equal. Rates use Wilson "

@@ -62,6 +62,10 @@ _FOREST_METRICS: dict[str, tuple[str, bool]] = {
     "selection_rate": ("Share of notes flagged", True),
     "auroc": ("AUROC", False),
     "brier": ("Brier score (lower is better)", False),
+    "observed_minus_predicted": (
+        "Observed − predicted: outcome share minus mean score (above 0: risk under-estimated)",
+        True,
+    ),
 }
 
 

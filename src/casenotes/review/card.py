@@ -55,6 +55,7 @@ FAIRNESS_METRICS = {
     "selection_rate": "selection_rate",
     "auroc": "auroc",
     "brier": "brier",
+    "observed_minus_predicted": "observed_minus_predicted",
 }
 NEVER_AUTOMATED = "making or automating any decision about an individual child or family"
 LABEL_DEFINITIONS = {
