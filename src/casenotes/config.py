@@ -280,6 +280,46 @@ DEFAULT_CASE_REFERENCE_FORMATS: tuple[CaseReferenceFormat, ...] = (
         score=0.7,
     ),
     CaseReferenceFormat(
+        # Any local or agency reference right after its label: "missing ref: AS-24-0113652",
+        # "log BC-20240311-0498", "case ref WK/0092317", "prison no. A4471DK", "HO ref
+        # R1184203/2". One token of letters and digits joined by - or /, with at least four
+        # digits and a letter, or at least five digits; never a date.
+        name="labelled_reference",
+        pattern=(
+            r"(?<![\w/.:£$+-])"
+            r"(?![\d/.-]*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?![\w/-]))"
+            r"(?:(?=[A-Za-z0-9/-]*[A-Za-z])(?=(?:[A-Za-z/-]*\d){4})|(?=(?:[/-]*\d){5}))"
+            r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*(?![\w/-])"
+        ),
+        score=0.1,
+        context=(
+            "ref",
+            "ref no",
+            "reference",
+            "reference no",
+            "reference number",
+            "log",
+            "log no",
+            "occurrence",
+            "occurrence no",
+            "incident no",
+            "crime no",
+            "crime ref",
+            "case ref",
+            "case no",
+            "case number",
+            "prison no",
+            "prisoner no",
+            "prison number",
+            "urn",
+            "crn",
+            "cad",
+            "storm",
+            "niche",
+            "athena",
+        ),
+    ),
+    CaseReferenceFormat(
         name="family_court_case_number",  # MA24C00123, LS23P00456
         pattern=r"\b[A-Z]{2}\d{2}[CPZ]\d{5}\b",
         score=0.8,

@@ -213,11 +213,50 @@ def test_titles_and_dates_stay_outside_names(placeholder, text, name):
         ("Seen 12/03/21 with 3 children.", [("DATE", "12/03/21")]),
         # a UK number in NHS layout after +44 is a phone number, whole
         ("Surgery (+44 114 496 0371).", [("PHONE_NUMBER", "+44 114 496 0371")]),
+        # a surname in capitals after Mc; a double-barrelled first name stays whole
+        ("Subject: McALLISTER, Kieran was seen.", [("PERSON", "McALLISTER, Kieran")]),
+        ("Name: Tyler-Jay Hollis (Year 5).", [("PERSON", "Tyler-Jay Hollis")]),
+        # a nickname in brackets passes to the rest of the note; a one-letter one too
+        (
+            'Mr Desmond Grant ("Des") lives there. Des takes him out.',
+            [("PERSON", "Desmond Grant"), ("PERSON", "Des"), ("PERSON", "Des")],
+        ),
+        (
+            "lil t asleep. t has a rash, t/c to GP.",
+            [("PERSON", "lil t"), ("PERSON", "t")],
+        ),
     ],
 )
 def test_pieces_are_joined_as_a_reader_would(placeholder, text, expected):
     (out,) = placeholder([Note("t", text)])
     assert [(s.label.value, text[s.start : s.end]) for s in out.pii] == expected
+
+
+def test_an_acronym_the_note_defines_for_a_service_is_not_a_person(placeholder):
+    text = "Referral from Traveller Education Service (TES) re school. TES will visit Mum."
+    (out,) = placeholder([Note("t", text)])
+    assert "TES" not in {text[s.start : s.end] for s in out.pii}
+    # a person's initials after the name are never taken for a service's acronym
+    defined = placeholder.analyzer.allow.defined_acronyms
+    assert defined("Jo Smith (JS) attended.") == frozenset()
+    assert defined("Family Liaison Officer (FLO) and Youth Offending Team (YOT)") == {"FLO", "YOT"}
+
+
+def test_overlapping_pieces_of_one_label_widen_to_their_union():
+    from casenotes.deid.engine import Detection, resolve_overlaps
+
+    pieces = [
+        Detection(6, 11, "PERSON", 0.9, "a"),  # Tyler
+        Detection(16, 22, "PERSON", 0.9, "b"),  # Hollis
+        Detection(6, 22, "PERSON", 0.5, "c"),  # Tyler-Jay Hollis
+    ]
+    assert [(d.start, d.end) for d in resolve_overlaps(pieces)] == [(6, 22)]
+    # no union across labels: the label of higher priority keeps its own span
+    mixed = [Detection(0, 5, "PERSON", 0.9, "a"), Detection(3, 9, "ADDRESS", 0.5, "b")]
+    assert [(d.start, d.end, d.label) for d in resolve_overlaps(mixed)] == [(3, 9, "ADDRESS")]
+    blocked = [*pieces[:2], Detection(12, 14, "DATE", 0.9, "d"), pieces[2]]
+    kept = [(d.start, d.end) for d in resolve_overlaps(blocked)]
+    assert kept == [(6, 11), (12, 14), (16, 22)]
 
 
 def test_a_place_or_body_made_of_known_names_is_a_person(placeholder):

@@ -64,6 +64,23 @@ def people(recognizer, text):
         ("Household: Magda, jaspreet & Kai.", ["Magda", "jaspreet", "Kai"]),
         ("Recorded by Tyler Baker, duty SW, at 11am.", ["Tyler Baker"]),
         ("Previously, DSL Junaid Smith reported it.", ["Junaid Smith"]),
+        # a bracketed age, a nickname in brackets or announced, initials, lower-case titles
+        ("kids all in - mason (7) has an ear infection.", ["mason"]),
+        ("Children Dilan (12), Aryan (7 yrs) and Rojin.", ["Dilan", "Aryan", "Rojin"]),
+        ('Her partner Mr Desmond Grant ("Des") lives there.', ["Desmond Grant", "Des"]),
+        ('Other lads were calling him "Big A" at the park.', ["Big A"]),
+        ("lil t asleep on the sofa.", ["lil t"]),
+        ("No role for statutory services at present. (AB)", ["AB"]),
+        ("Plan: review in 6 weeks.\nHV K Arkwright", ["K Arkwright"]),
+        ("mason back in school, mrs green at the primary says so.", ["green"]),
+        ("hv to jade. she was up and dressed.", ["jade"]),
+        ("jade said shes been feeling low.", ["jade"]),
+        ("Name: Tyler-Jay Hollis (Year 5)", ["Tyler-Jay Hollis"]),
+        # near misses: ages of things, infinitives, roles and acronyms in brackets
+        ("Section (47) enquiry and Year (7) group.", []),
+        ("He was asked to carry a package.", []),
+        ("Holly Gill (SW) attended with Traveller Education (TES).", ["Holly Gill"]),
+        ("Plans for summer. Kids (3) at home.", []),
         # near misses: nouns opening sentences, groups, verbs after roles, typos, brands
         ("Plan agreed in case of a crisis.", []),
         ("Information shared with consent.", []),

@@ -184,6 +184,11 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("turn 3 pages; take a turn 2 times", "AGE", []),
     ("the age of consent", "AGE", []),
     ("when he was 2 hours late", "AGE", []),
+    ("Zuzanna KOWALCZYK (6), mason (7), Johnny (14 months)", "AGE", ["6", "7", "14"]),
+    ('Margaret ("Maggie", 12); DOB 08/12/2007 (16)', "AGE", ["12", "16"]),
+    ("Rahima Begum, 27, DOB on file; Uddin (husband), 33", "AGE", ["27", "33"]),
+    ("her cousin Bilal is 23. baby Hope, 12 days old", "AGE", ["23", "12"]),
+    ("It is 10. Years 9, 10, 11. Attendance is 54%. Year (7)", "AGE", []),
     # ADDRESS (postcode separate)
     ("lives at 12 Station Road.", "ADDRESS", ["12 Station Road"]),
     ("14a Kingsmead Close, Leeds LS6 2AB", "ADDRESS", ["14a Kingsmead Close, Leeds"]),
@@ -250,6 +255,15 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("she owes 1234567 pennies", "CASE_REFERENCE", []),  # a bare number without context
     ("a second incident 2 weeks later", "CASE_REFERENCE", []),
     ("mob 07700 900123", "CASE_REFERENCE", []),
+    ("Police missing ref: AS-24-0113652", "CASE_REFERENCE", ["AS-24-0113652"]),
+    ("informed police, log BC-20240311-0498.", "CASE_REFERENCE", ["BC-20240311-0498"]),
+    ("family (case ref WK/0092317)", "CASE_REFERENCE", ["WK/0092317"]),
+    (
+        "Keisha (prison no. A4471DK) and HO ref R1184203/2",
+        "CASE_REFERENCE",
+        ["A4471DK", "R1184203/2"],
+    ),
+    ("incident in 2024, ref 12/03/2024, log 10:00, ref S47", "CASE_REFERENCE", []),
     # ORGANIZATION
     (
         "attends St Mary's C of E Primary School",

@@ -93,6 +93,29 @@ ROLE_WORDS = (
     "interpreter",
     "idva",
     "isva",
+    # family words in the languages of England's communities, written as children say them
+    "ammu",  # Bengali: mum
+    "ammi",  # Urdu and Punjabi: mum
+    "abba",  # Bengali and Urdu: dad
+    "abbu",
+    "dadi",  # Urdu and Punjabi: father's mother
+    "nani",  # mother's mother
+    "dada",
+    "chacha",
+    "chachi",
+    "khala",
+    "mamu",
+    "baba",
+    "mama",
+    "tata",  # Polish: dad
+    "babcia",  # Polish: grandmother
+    "dziadek",
+    "bunica",  # Romanian: grandmother
+    "bunicul",
+    "hooyo",  # Somali: mum
+    "aabo",  # Somali: dad
+    "ayeeyo",  # Somali: grandmother
+    "awoowe",
 )
 SERVICES = (
     "camhs",
@@ -275,6 +298,37 @@ THINGS = (
     "pokemon",
     "peppa pig",
     "zumba",
+    "uno",
+    # cars, named when a vehicle is described ("a grey Audi", "Vauxhall Corsa PN68 XRT"); makes
+    # that are also names (Ford, Mercedes, Kia, Clio) are left out: a name must never be kept
+    "audi",
+    "bmw",
+    "vauxhall",
+    "corsa",
+    "fiesta",
+    "focus",
+    "transit",
+    "volkswagen",
+    "vw",
+    "golf",
+    "polo",
+    "toyota",
+    "yaris",
+    "nissan",
+    "qashqai",
+    "micra",
+    "honda",
+    "civic",
+    "peugeot",
+    "renault",
+    "citroen",
+    "hyundai",
+    "skoda",
+    "octavia",
+    "fiat",
+    "range rover",
+    "land rover",
+    "mini cooper",
 )
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = (
@@ -300,6 +354,17 @@ LEGISLATION = re.compile(
     r"working together(?:\s+to safeguard children)?(?:\s+\d{4})?|pace|"
     r"public law outline|care order|supervision order|child arrangements order)$",
     re.IGNORECASE,
+)
+_DEFINITION = re.compile(
+    r"((?:[A-Z][\w'’&-]*\s+(?:(?:of|and|for|the|&)\s+)*){1,6})\(([A-Z]{2,6})\)"
+)
+_SMALL_WORDS = frozenset({"of", "and", "for", "the", "&"})
+# The last word of a defined service or role ("... Education Service (TES)"), never of a name
+_SERVICE_NOUNS = frozenset(
+    {"service", "services", "team", "unit", "panel", "conference", "partnership", "hub"}
+    | {"centre", "center", "agency", "board", "trust", "project", "programme", "network"}
+    | {"forum", "meeting", "order", "plan", "assessment", "officer", "worker", "coordinator"}
+    | {"co-ordinator", "lead", "adviser", "advisor", "nurse", "visitor", "practitioner"}
 )
 _NORMALISE = re.compile(r"[\s\u00a0]+")
 
@@ -331,6 +396,23 @@ class AllowList:
         """Where a many-word term stands in ``text`` ("Mind of My Own", "Clare's Law"): a
         detection inside one is part of the term, not a name ("My Own", "Clare")."""
         return [match.span() for match in self._phrases.finditer(text)]
+
+    @staticmethod
+    def defined_acronyms(text: str) -> frozenset[str]:
+        """Acronyms the note defines for a service: "Traveller Education Service (TES)" makes
+        every later "TES" the service, not a person. The letters must be the initials of the
+        capitalised words before the brackets (small words such as "of" and "and" skipped)."""
+        found = set()
+        for match in _DEFINITION.finditer(text):
+            acronym = match.group(2)
+            if match.group(1).split()[-1].lower() not in _SERVICE_NOUNS:
+                continue  # "Jo Smith (JS)": a person's initials stay personal data
+            initials = "".join(
+                word[0] for word in match.group(1).split() if word.lower() not in _SMALL_WORDS
+            )
+            if initials.endswith(acronym):
+                found.add(acronym)
+        return frozenset(found)
 
     def allows(self, text: str) -> bool:
         """True if the whole span is an allow-listed term (so it must not be redacted)."""

@@ -60,6 +60,8 @@ TRUSTED_NAME_CUES = frozenset(
         "form_label",
         "name_before_role",
         "name_before_title",
+        "name_before_age",
+        "nickname",
         "person_verb",
         "speech_verb",
     }
@@ -237,10 +239,12 @@ class Analyzer:
                 score_threshold=self.config.score_threshold,
             )
             protected = self.allow.protected_spans(note.text)
+            acronyms = self.allow.defined_acronyms(note.text)
             detections = [
                 Detection(r.start, r.end, r.entity_type, r.score, _provenance(r))
                 for r in found
                 if not self.allow.allows(note.text[r.start : r.end])
+                and note.text[r.start : r.end] not in acronyms
                 and not any(start <= r.start and r.end <= end for start, end in protected)
             ]
             detections = resolve_overlaps(detections)
@@ -258,8 +262,9 @@ class Analyzer:
         lower = word.lower()
         if self.allow.allows(word) or lower in ROLES_AND_TITLES or lower in stop_words():
             return False
-        if word.isupper():
-            return len(word) >= 2 and lower not in NEVER_NAMES
+        capitals = word[2:] if word.startswith("Mc") else word  # "McALLISTER"
+        if capitals.isupper():
+            return len(capitals) >= 2 and lower not in NEVER_NAMES
         if word[:1].isupper():
             return lower in first_names()
         if lower in NEVER_NAMES:
@@ -419,7 +424,7 @@ LABEL_PRIORITY = {
 }
 
 
-_CAPITALS_BEFORE = re.compile(r"(?<![\w'’-])([A-Z][A-Z'’-]+),[ ]?$")
+_CAPITALS_BEFORE = re.compile(r"(?<![\w'’-])((?:Mc|Mac)?[A-Z][A-Z'’-]+),[ ]?$")
 _FIRST_NAME_BEFORE = re.compile(r"(?<![\w'’-])([A-Z][a-z'’-]+)[ ]$")
 _LOWER_WORD_AFTER = re.compile(r"[ ]([a-z][a-z'’-]+)(?![\w'’-])")
 _PERSON = PiiLabel.PERSON.value
@@ -501,12 +506,29 @@ def join_pieces(
 
 def resolve_overlaps(detections: Sequence[Detection]) -> list[Detection]:
     """Keep a set of non-overlapping detections: priority, then score, then longer spans."""
-    ranked = sorted(
-        detections,
-        key=lambda d: (-LABEL_PRIORITY.get(d.label, 0), -d.score, -(d.end - d.start), d.start),
-    )
+
+    def rank(d: Detection) -> tuple:
+        return (-LABEL_PRIORITY.get(d.label, 0), -d.score, -(d.end - d.start), d.start)
+
+    ranked = sorted(detections, key=rank)
     kept: list[Detection] = []
+    dropped: list[Detection] = []
     for detection in ranked:
         if all(detection.end <= k.start or detection.start >= k.end for k in kept):
             kept.append(detection)
+        else:
+            dropped.append(detection)
+    # A dropped span that only overlaps kept spans of its own label widens them to the union, so
+    # no piece is left bare: "Tyler" and "Hollis" kept, "Tyler-Jay Hollis" dropped -> one name.
+    for detection in dropped:
+        touching = [k for k in kept if k.start < detection.end and detection.start < k.end]
+        if not touching or any(k.label != detection.label for k in touching):
+            continue
+        start = min(detection.start, *(k.start for k in touching))
+        end = max(detection.end, *(k.end for k in touching))
+        if any(k.start < end and start < k.end for k in kept if k not in touching):
+            continue
+        first = min(touching, key=rank)
+        kept = [k for k in kept if k not in touching]
+        kept.append(replace(first, start=start, end=end))
     return sorted(kept, key=lambda d: d.start)

@@ -27,6 +27,8 @@ from importlib import resources
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
+from casenotes.deid.recognizers.age import NOT_A_NAME
+
 ENTITY = "PERSON"
 NAME = "person_cues"
 TITLES = frozenset(
@@ -213,6 +215,28 @@ BRACKET_ROLES = frozenset(
     }
 )
 ROLES_AND_TITLES = ROLE_CUES | TITLES
+# Titles that also come in lower case before a lower-case surname ("mrs green", "mr patel")
+LOWERCASE_TITLES = frozenset({"mr", "mrs", "ms", "mx", "dr"})
+# Contact verbs that also take an infinitive: "asked to carry", "told to leave"
+INFINITIVE_CUES = frozenset({"asked", "told"})
+# A nickname announced: 'calling him "Big A"', 'known as "Kez"', 'aka "Tiny"'
+NICKNAME_CUE = re.compile(
+    r"(?:call(?:ing|s|ed)\s+(?:him|her|them)(?:self|selves)?|known\s+as|nicknamed|goes\s+by"
+    r"|a\.?k\.?a\.?)\s+[\"“'‘]([^\"“”'‘’\n]{1,24})[\"”'’]",
+    re.IGNORECASE,
+)
+# A bracketed age after a name: "mason (7)", "Aryan (7 yrs)", "Dilan (12)"
+AGE_IN_BRACKETS = re.compile(
+    r"\s?\(\s*(?:aged\s+)?(?:1?\d|2[0-5])\s*(?:y|yo|yr|yrs|years|m|mths|months)?\s*\)"
+)
+# A nickname in brackets straight after a name: 'Mr Desmond Grant ("Des")', "Kieran (Kez)"
+NICKNAME_IN_BRACKETS = re.compile(
+    r"\(\s*([\"“'‘]?)([A-Za-z][A-Za-z'’-]*(?: [A-Za-z][A-Za-z'’-]*)?)\1\s*\)"
+)
+# A one-letter nickname: "lil t", "Big A"
+LETTER_NICKNAME = re.compile(r"^(?:lil|big|little)\s+([A-Za-z])$", re.IGNORECASE)
+# The author's initials closing a note: "... no role for statutory services. (AB)"
+SIGN_OFF_INITIALS = re.compile(r"\(([A-Z]{2,3})\)\s*$")
 INITIALS_NAME = re.compile(r"^[A-Z]J$")  # AJ, CJ, JJ, TJ: nicknames from initials
 SEASONS_AND_MONTHS = frozenset({"summer", "autumn", "april", "may", "june", "august"})
 # Words after which a lower-case first name is a person: "for george", "w/ harry", "that amy"
@@ -305,6 +329,15 @@ NOT_NAMES = frozenset(
         "somali",
         "tigrinya",
         "amharic",
+        "sorani",
+        "kurmanji",
+        "pashto",
+        "dari",
+        "farsi",
+        "sylheti",
+        "gujarati",
+        "lingala",
+        "tamil",
         "chinese",
         "mandarin",
         "cantonese",
@@ -588,6 +621,15 @@ def _is_name_word(text: str) -> bool:
     return bool(_WORD.match(text)) and len(text) > 1
 
 
+def _initial_before_name(doc, index: int) -> bool:
+    """An initial, with or without its full stop, before a capitalised name: "K Arkwright"."""
+    token = doc[index]
+    if len(token.text) != 1 or not token.text.isupper():
+        return False
+    after = index + 1 + (index + 1 < len(doc) and doc[index + 1].text == ".")
+    return after < len(doc) and doc[after].is_title and _is_name_word(doc[after].text)
+
+
 def _sentence_start(doc, index: int) -> bool:
     if index == 0:
         return True
@@ -732,7 +774,7 @@ class PersonCueRecognizer(EntityRecognizer):
             return []
         doc = nlp_artifacts.tokens
         lexicon = first_names()
-        results: list[RecognizerResult] = []
+        results: list[RecognizerResult] = self._announced(text)
         n = len(doc)
         i = 0
         while i < n:
@@ -741,12 +783,33 @@ class PersonCueRecognizer(EntityRecognizer):
             found: tuple[int, int, float, str] | None = None
             resume = 0  # past a list already taken whole
             nxt = i + 1
-            # Title + name: "Ms Okafor", "DC Lee-Smith", "Mr. J Cole"
+            if token.text == "(" and i > 0:
+                nickname = self._nickname_in_brackets(doc, text, i, results, lexicon)
+                if nickname is not None:
+                    results.append(self._result(*nickname, 0.7, "nickname"))
+            # Title + name: "Ms Okafor", "DC Lee-Smith", "Mr. J Cole"; in lower case "mrs green"
             if lower.rstrip(".") in TITLES and nxt < n:
                 j = nxt + (1 if doc[nxt].text == "." else 0)
-                end = self._name_run(doc, j, capitalised=True)
+                lowercase = (
+                    token.is_lower
+                    and lower.rstrip(".") in LOWERCASE_TITLES
+                    and j < n
+                    and doc[j].is_lower
+                    and doc[j].lower_ not in stop_words()
+                    and doc[j].lower_ not in ROLES_AND_TITLES
+                )
+                end = self._name_run(doc, j, capitalised=not lowercase)
                 if end > j:
                     found = (j, end, 0.85, "title")
+            # "lil t", "Lil Jay": a nickname
+            elif (
+                lower == "lil"
+                and nxt < n
+                and doc[nxt].text.isalpha()
+                and doc[nxt].lower_ not in stop_words()
+                and doc[nxt].lower_ not in ROLES_AND_TITLES
+            ):
+                found = (i, nxt + 1, 0.6, "nickname")
             # Role + bracketed name: "Mum (Summer)", "brother (kai)"
             elif lower in ROLE_CUES and nxt + 2 < n and doc[nxt].text == "(":
                 end = nxt + 1
@@ -810,10 +873,20 @@ class PersonCueRecognizer(EntityRecognizer):
             elif self._role_in_brackets_after(doc, text, i):
                 end = self._label_run(doc, i, limit=3)
                 found = (i, end, 0.7, "name_before_role")
+            # A name before a bracketed age: "mason (7)", "Aryan (7 yrs)"
+            elif AGE_IN_BRACKETS.match(text, token.idx + len(token.text)) and self._aged_name(
+                doc, i, lexicon
+            ):
+                found = (i, nxt, 0.7, "name_before_age")
             # Contact verb + name: "spoke to jayden", "met with Kai"
             elif lower in CONTACT_CUES:
                 j = nxt + (1 if nxt < n and doc[nxt].lower_ in CONTACT_LINKS else 0)
-                if j < n and self._looks_like_name(doc[j], lexicon, cue=True):
+                infinitive = lower in INFINITIVE_CUES and j > nxt and doc[nxt].lower_ == "to"
+                if (
+                    j < n
+                    and not (infinitive and doc[j].is_lower)
+                    and self._looks_like_name(doc[j], lexicon, cue=True)
+                ):
                     end = self._name_run(doc, j, capitalised=doc[j].is_title)
                     found = (j, max(end, j + 1), 0.6, "contact_verb")
             # A name before a speech verb: "jayden said", "Grace told SW" (a first name, even
@@ -828,7 +901,7 @@ class PersonCueRecognizer(EntityRecognizer):
                     or (
                         token.is_lower
                         and (lower in lexicon or self._unknown(lower, True, missing=True))
-                        and lower not in COMMON_WORDS
+                        and lower not in stop_words()
                     )
                 )
             ):
@@ -866,7 +939,7 @@ class PersonCueRecognizer(EntityRecognizer):
             # and Hao" (a first name, even one that is a word, or no English word)
             elif (
                 i >= 2
-                and doc[i - 1].lower_ in {"and", "&"}
+                and doc[i - 1].lower_ in {"and", "&", "+"}
                 and _is_name_word(token.text)
                 and lower not in ROLES_AND_TITLES | NOT_NAMES
                 and lower not in stop_words()
@@ -903,12 +976,24 @@ class PersonCueRecognizer(EntityRecognizer):
             elif (
                 token.is_lower
                 and lower in lexicon
-                and lower not in NEVER_NAMES
+                and lower not in ROLES_AND_TITLES | NOT_NAMES
                 and lower not in stop_words()
                 and len(lower) >= 3
                 and i > 0
                 and doc[i - 1].lower_ in PERSON_BEFORE
                 and not (nxt < n and doc[nxt].lower_ in DETERMINERS)
+                and (
+                    (
+                        lower not in COMMON_WORDS
+                        and not (doc[i - 1].lower_ == "to" and lower in self.known_words)
+                    )
+                    # "hv to jade.", "w/ mason," (a word that is a name, closing its phrase;
+                    # not "asked to carry anything")
+                    or (
+                        lower not in SEASONS_AND_MONTHS
+                        and (nxt == n or doc[nxt].text in {".", ",", ";", "!", "?"})
+                    )
+                )
             ):
                 found = (i, i + 1, 0.45, "lowercase_name")
             # A lower-case first name that is no English word: "review for bailey", "kamran"
@@ -956,6 +1041,56 @@ class PersonCueRecognizer(EntityRecognizer):
             i = max(end, i + 1, resume)
         return sorted(results, key=lambda result: result.start)
 
+    def _announced(self, text: str) -> list[RecognizerResult]:
+        """Nicknames announced as such ('calling him "Big A"') and the author's initials that
+        close a note ("(AB)")."""
+        found = []
+        for match in NICKNAME_CUE.finditer(text):
+            words = match.group(1).split()
+            if words and words[0].lower() not in stop_words() and len(words) <= 3:
+                found.append(self._result(match.start(1), match.end(1), 0.7, "nickname"))
+        sign_off = SIGN_OFF_INITIALS.search(text)
+        if sign_off and sign_off.group(1).lower() not in self.not_subjects:
+            found.append(self._result(sign_off.start(1), sign_off.end(1), 0.6, "sign_off"))
+        return found
+
+    def _nickname_in_brackets(
+        self, doc, text: str, i: int, results: list[RecognizerResult], lexicon: frozenset[str]
+    ) -> tuple[int, int] | None:
+        """The span of a nickname in brackets straight after a name: 'Mr Desmond Grant
+        ("Des")', "Kieran McAllister (Kez)"; not a role, service or acronym ("(SW)", "(TES)")."""
+        match = NICKNAME_IN_BRACKETS.match(text, doc[i].idx)
+        if match is None:
+            return None
+        quoted, value = bool(match.group(1)), match.group(2)
+        words = value.lower().split()
+        if any(w in self.not_subjects or w in BRACKET_ROLES or w in NOT_NAMES for w in words):
+            return None
+        if not quoted and (value.isupper() or not value[0].isupper()):
+            return None
+        before = doc[i - 1]
+        after_name = bool(results) and results[-1].end == before.idx + len(before.text)
+        if not after_name and not (before.is_title and self._name_before(doc, i - 1, lexicon)):
+            return None
+        return match.start(2), match.end(2)
+
+    def _aged_name(self, doc, i: int, lexicon: frozenset[str]) -> bool:
+        """The word at ``i`` can be a name before a bracketed age: "Aryan (7)", "mason (7)",
+        not "Year (7)", "children (3)" or "Section (47)"."""
+        token = doc[i]
+        lower = token.lower_
+        if not _is_name_word(token.text) or lower in self.not_subjects or lower in NOT_NAMES:
+            return False
+        if token.text.title() in NOT_A_NAME:  # "Section (47)", "Year (7)"
+            return False
+        if token.is_title:
+            return not (
+                _sentence_start(doc, i) and lower not in lexicon and not self._unknown(lower)
+            )
+        return token.is_lower and (
+            lower in lexicon or self._unknown(lower, slips=True, missing=True)
+        )
+
     def _name_before(self, doc, j: int, lexicon: frozenset[str]) -> bool:
         """The token at ``j`` ends a name: a capitalised name-like word or a first name."""
         token = doc[j]
@@ -967,12 +1102,22 @@ class PersonCueRecognizer(EntityRecognizer):
     @staticmethod
     def _label_run(doc, start: int, limit: int = 3) -> int:
         """Name words after a trusted label, in any case, until punctuation or a role word."""
-        end = start
-        while end < len(doc) and end - start < limit:
+        end = words = start
+        while end < len(doc) and words - start < limit:
             lower = doc[end].lower_
             if not _is_name_word(doc[end].text) or lower in _label_stop_words():
                 break
             end += 1
+            words += 1
+            # a double-barrelled name split by the tokenizer: "Tyler - Jay"
+            if (
+                end + 1 < len(doc)
+                and doc[end].text in {"-", "‐"}
+                and not doc[end].whitespace_
+                and not doc[end - 1].whitespace_
+                and _is_name_word(doc[end + 1].text)
+            ):
+                end += 2
         return end
 
     def _role_in_brackets_after(self, doc, text: str, i: int) -> bool:
@@ -1018,7 +1163,7 @@ class PersonCueRecognizer(EntityRecognizer):
         token = doc[j]
         if token.is_lower and doc[i].lower_ in VERB_PRONE_ROLES:
             return False
-        return self._apposed_name(token, lexicon)
+        return _initial_before_name(doc, j) or self._apposed_name(token, lexicon)
 
     def _apposed_name(self, token, lexicon: frozenset[str]) -> bool:
         """A name right after a role word: "partner Dean", "Nan Rose", "friend aaliyah"."""
@@ -1047,6 +1192,9 @@ class PersonCueRecognizer(EntityRecognizer):
         while end < len(doc) and end - start < limit:
             token = doc[end]
             lower = token.lower_
+            if capitalised and _initial_before_name(doc, end):  # "K Arkwright", "J. Cole"
+                end += 1 + (doc[end + 1].text == ".")
+                continue
             if not _is_name_word(token.text) or lower in ROLE_CUES or lower in TITLES:
                 break
             if lower in COMMON_WORDS and not (capitalised and token.is_title):
@@ -1122,7 +1270,8 @@ def propagatable_words(
     """
     words = name_tokens(value)
     if trusted:
-        return words
+        letter = LETTER_NICKNAME.match(value)  # "lil t": "t" on its own is the child too
+        return [*words, letter.group(1)] if letter else words
     plausible = [word for word in words if plausible_name(word, known_words)]
     if not plausible or len(words) < 2:
         return plausible
@@ -1154,7 +1303,9 @@ def propagate_names(
     for name in sorted(set(names), key=len, reverse=True):
         lower = name.lower()
         common = lower in COMMON_WORDS or (lower in known_words and lower not in first_names())
-        if common:  # the word as found, and capitalised ("rami" found -> "Rami" too)
+        if len(name) == 1:  # a one-letter nickname, as written, never "t/c" or "T."
+            pattern = re.compile(rf"(?<![\w'’./-]){re.escape(name)}(?![\w'’./-])")
+        elif common:  # the word as found, and capitalised ("rami" found -> "Rami" too)
             forms = {name, name[:1].upper() + name[1:]}
             alternatives = "|".join(re.escape(form) for form in sorted(forms))
             pattern = re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w-])")

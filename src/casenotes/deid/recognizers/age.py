@@ -17,10 +17,17 @@ _DURATION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # Words before "(14)" that are not people: "Section (3)", "Year (10)".
-_NOT_A_NAME = words(
+NOT_A_NAME = words(
     """Section Sections Year Years Para Paragraph Step Page Pages Appendix Room Flat Act Part
     Schedule Regulation Rule Article Point Item Question Level Stage Tier Grade Key Note Notes
     Class Group Week Weeks Day Days Chapter Table Figure Option Box Line Form"""
+)
+
+
+# Subjects of "X is 10." that are no person
+_NOT_PEOPLE = words(
+    """It This That There What Which Who Score Total Attendance Number Rate Level Amount Year
+    Week Day Page Section Room Flat"""
 )
 
 
@@ -46,7 +53,7 @@ class UkAgeRecognizer(UkRecognizer):
         Rule(
             name="age_years_old",
             regex=re.compile(
-                rf"(?<![\w.,/£$-]){_N}\s?-?\s?(?i:years?|yrs?|months?|mths?|weeks?|wks?)"
+                rf"(?<![\w.,/£$-]){_N}\s?-?\s?(?i:years?|yrs?|months?|mths?|weeks?|wks?|days?)"
                 rf"[\s-]+(?i:old)\b"
             ),
             score=0.75,
@@ -72,8 +79,21 @@ class UkAgeRecognizer(UkRecognizer):
             score=0.5,
         ),
         Rule(
-            name="age_in_brackets",
-            regex=re.compile(rf"\b(?P<name>[A-Z][a-z'’-]+)\s?\({_N}\)"),
+            name="age_in_brackets",  # "Jay (14)", "mason (7)", "KOWALCZYK (3)", "Johnny (14
+            # months)", "DOB 08/12/2007 (16)", '("Maggie", 12)', "(Alexandru, 9 months)"
+            regex=re.compile(
+                rf"(?:\b(?P<name>[A-Za-z][A-Za-z'’-]+)|\d{{2}}/\d{{2}}/\d{{2,4}})\s?\("
+                rf"(?:[\"“]?[A-Z][\w'’-]*[\"”]?,\s*)?{_N}"
+                r"(?:\s?(?i:months?|mths?|weeks?|wks?|days?|yrs?|years?|y|m))?\)"
+            ),
+            score=0.5,
+        ),
+        Rule(
+            name="age_after_name",  # "Rahima Begum, 27, DOB", "Uddin (husband), 33", "Bilal is 23."
+            regex=re.compile(
+                rf"(?:(?<=[a-z)”\"]),\s|\b(?P<subject>[A-Z][a-z'’-]+|(?i:he|she))\s+(?:is|was)\s+){_N}"
+                r"(?=\s*(?:[,.;]|\n|$)(?!\d))"
+            ),
             score=0.5,
         ),
     )
@@ -85,6 +105,10 @@ class UkAgeRecognizer(UkRecognizer):
             text, max(0, start - 30), start
         ):
             return None
-        if rule.name == "age_in_brackets" and match.group("name") in _NOT_A_NAME:
+        subject = match.groupdict().get("subject")
+        if subject and subject.lower() not in {"he", "she"} and subject.title() in _NOT_PEOPLE:
+            return None  # "It is 10.", "This was 3."
+        name = match.groupdict().get("name")
+        if rule.name == "age_in_brackets" and name and name.title() in NOT_A_NAME:
             return None
         return self.ENTITIES[0]
