@@ -124,6 +124,50 @@ TABLE = [
     ("YP was the victim of a robbery.", "robbery", False, "other", "current", "affirmed"),
     ("YP witnessed DV at home.", "DV", False, "parent", "current", "affirmed"),
     ("Mum left the children home alone.", "home alone", False, "parent", "current", "affirmed"),
+    # "no longer" and abstinence: absent now (negated, current), not a past episode
+    ("YP is no longer NEET.", "NEET", True, "child", "current", "affirmed"),
+    ("Mum has been abstinent from alcohol.", "alcohol", True, "parent", "current", "affirmed"),
+    ("Checks: DV x, MH ongoing.", "DV", True, "parent", "current", "affirmed"),
+    ("Homelessness was avoided.", "Homelessness", True, "parent", "current", "affirmed"),
+    # a worry about the future is hypothetical, not a suspicion
+    (
+        "She is worried she could lose the tenancy.",
+        "lose the tenancy",
+        False,
+        "parent",
+        "hypothetical",
+        "affirmed",
+    ),
+    ("Log it as a CCE concern.", "CCE", False, "child", "current", "possible"),
+    ("It's looking like county lines.", "county lines", False, "child", "current", "possible"),
+    # a day is not the past; a year is
+    ("YP was reported MFH on 09/09.", "MFH", False, "child", "current", "affirmed"),
+    ("YP was reported MFH in 2019.", "MFH", False, "child", "historical", "affirmed"),
+    (
+        "Risk of homelessness if a property is not found.",
+        "homelessness",
+        False,
+        "parent",
+        "hypothetical",
+        "affirmed",
+    ),
+    ("YP was robbed of a package.", "robbed", False, "other", "current", "affirmed"),
+    (
+        "The neighbour's son was charged with ABH.",
+        "was charged with ABH",
+        False,
+        "other",
+        "current",
+        "affirmed",
+    ),
+    (
+        "Kai was arrested on suspicion of burglary.",
+        "arrested on suspicion of burglary",
+        False,
+        "child",
+        "current",
+        "possible",
+    ),
 ]
 
 
@@ -176,6 +220,19 @@ def test_scope_is_limited_in_words(extract):
         ("Mum ([PERSON_1]) is well; [PERSON_1] is drinking.", "drinking", "parent"),
         ("Jack's mum is depressed. Jack is excluded.", "excluded", "child"),
         ("Dad is well. [PERSON_2] is drinking.", "drinking", "parent"),
+        ("[PERSON_3] (15) was seen. She is smoking cannabis.", "smoking cannabis", "child"),
+        ("[PERSON_3] (35) was seen. She is smoking cannabis.", "smoking cannabis", "parent"),
+        # "mother" is a person, not a typo of the terminator "other"
+        ("Contingency: should Mother relapse, the children move.", "relapse", "parent"),
+        # "he" never stands for a group
+        ('YP is out. He said "with mates". He is smoking weed.', "smoking weed", "child"),
+        # "his mum" makes whoever "his" stands for a child of the case
+        ("Kai is back. His mum says he is smoking weed.", "smoking weed", "child"),
+        # a clause without a subject of its own continues the one before it
+        ("Dad was arrested and is now on bail.", "on bail", "parent"),
+        ("YP is currently sofa surfing with a friend.", "sofa surfing", "child"),
+        # ... but not past a speaker: "however Mum disclosed" is Mum speaking
+        ("The baby is well, however Mum disclosed DV.", "DV", "parent"),
     ],
 )
 def test_pronouns_and_names(extract, text, span, subject):
@@ -183,7 +240,14 @@ def test_pronouns_and_names(extract, text, span, subject):
     assert found[span] == subject
 
 
-@pytest.mark.parametrize("text", ["Alcohol:\nNo concerns.", "Cannabis use: none reported."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Alcohol:\nNo concerns.",
+        "Cannabis use: none reported.",
+        "POLICE NOTIFICATION - MISSING PERSON\nSeen today.",
+    ],
+)
 def test_section_heading_is_not_a_mention(extract, text):
     assert extract(text) == []
 

@@ -46,3 +46,14 @@ def test_page_escapes_text_and_labels_qualifiers():
     assert ">DV</mark>" in page
     assert "Synthetic or de-identified notes only" in page
     assert "http" not in page  # self-contained
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [("taht", "that"), ("thhat", "that"), ("wiill", "will"), ("mother", None), ("every", None)],
+)
+def test_fixed_ends_keep_real_words_apart_from_short_trigger_words(token, expected):
+    # "mother" is "other" with a letter added in front, "every" is "ever" with one added at the
+    # end: real words, not typos; a typo keeps the first letter, and the last unless swapped
+    index = TypoIndex(["that", "will", "other", "ever"], min_length=4, fixed_ends=True)
+    assert index.correct(token) == expected

@@ -40,6 +40,16 @@ HITS = [
     ("There was no food in the house.", "no food in the house", "neglect"),
     ("The children were left home alone.", "left home alone", "neglect"),
     ("Baby was not brought to appointments.", "not brought to appointments", "neglect"),
+    ("Dad drinks most days.", "drinks most days", "substance_misuse"),
+    ("Mum was visibly anxious.", "visibly anxious", "mental_health"),
+    ("The GP has signed her off with stress.", "signed her off with stress", "mental_health"),
+    ("Baby has missed two sets of immunisations.", "missed two sets of immunisations", "neglect"),
+    ("Home conditions poor today.", "Home conditions poor", "neglect"),
+    ("He denies anyone is making him carry drugs.", "carry drugs", "exploitation"),
+    ("Previous: missing x2 (June).", "missing x2", "missing"),
+    ("Dad said the domestic in 2019 was a one-off.", "the domestic", "domestic_abuse"),
+    ("school have now pex'd him.", "pex'd", "school_exclusion"),
+    ("police have submitted nrm and flagged cce. mum is ok. sw to visit.", "nrm", "exploitation"),
 ]
 
 NEAR_MISSES = [
@@ -56,6 +66,13 @@ NEAR_MISSES = [
     ("The YOT session went well.", "offending"),
     ("The family court hearing is next week.", "offending"),
     ("Mum's teaching assistant (TA) helps in class.", "housing"),
+    ("He was excluded from the Year 8 trip.", "school_exclusion"),
+    ("Mum is not known to police for DV.", "offending"),
+    ("Police (DA unit) attended the meeting.", "domestic_abuse"),
+    ("Mother's Drug and Alcohol Team worker attended.", "substance_misuse"),
+    ("Child was home alone with Father.", "neglect"),
+    ("Mum has a fixed term contract at work.", "school_exclusion"),
+    ("the dash to school was fine. mum is ok. sw to visit.", "domestic_abuse"),
 ]
 
 

@@ -5,17 +5,20 @@ token patterns expanded to phrases), a second one on ORTH for case-sensitive abb
 token Matcher for the remaining patterns. First it writes the lexicon word to ``token.norm_`` of
 tokens one typo away from it ("dometic"). It drops matches inside service and role names
 (``exclude`` rules) and section headings ("Alcohol:"), keeps the longest of overlapping matches,
-joins same-label mentions linked only by connectors ("depression and anxiety") and writes them to
-``doc.spans["risks"]`` with ``span._.risk_rule`` naming the rule.
+joins same-label mentions linked only by connectors ("depression and anxiety"), drops a mention
+ending in a preposition whose object is another label's mention ("known to police for DV") and
+writes them to ``doc.spans["risks"]`` with ``span._.risk_rule`` naming the rule. In notes typed
+without capitals, all-capitals abbreviations also match in lower case ("flagged cce").
 
 ``ContextQualifier`` sets ``span._.negated``, ``span._.subject``, ``span._.temporality`` and
 ``span._.certainty`` on those spans with ConText: each trigger sets its category's qualifier on the
 mentions within its scope (``max_scope`` words in its direction, inside one sentence or line, and
 not across a terminator); the nearest trigger wins per qualifier. Subject comes from the rule's own
 subject ("open to CAMHS" is the child's), then subject triggers, then the nearest person word in the
-clause (pronouns resolved to the last compatible person word; names only when the note gives their
-role, "Mum (Sarah)"), then the label's default. Neither component needs a parser, NER or a
-sentencizer: sentences are split by rule (line breaks, ". ", "! ", "? ").
+clause (pronouns resolved to the last compatible singular person word; names only when the note
+gives their role, "Mum (Sarah)", "Jack's mum", "his mum"), then the clause before when the
+mention's own has no subject ("and is now on bail"), then the label's default. Neither component
+needs a parser, NER or a sentencizer: sentences are split by rule (line breaks, ". ", "! ", "? ").
 
 Both get their rules in ``initialize()`` (the packaged files by default) and save them with
 ``to_disk`` so a pipeline saved with ``nlp.to_disk`` carries its exact rules.
@@ -63,7 +66,13 @@ RULES_FILE_NAME = "rules.json"
 CONTEXT_TYPO_MIN_LENGTH = 4  # "taht", "riisk", "deies", "hwever", "whethher", "suspcets"
 WEIGHTS_KEY = "casenotes_scope_weights"
 LIST_WORDS = frozenset({"and", "or", "nor", "&", "/"})
+CONDITIONALS = frozenset({"if", "unless"})  # a backward trigger does not reach across these
 HEADING_MARKS = frozenset({":"})
+TITLE_DASHES = frozenset({"-", "–", "—"})
+DANGLING_WORDS = frozenset({"for", "of", "with", "about"})
+LOWER_CASE_MIN_SENTENCES = 3
+LOWER_CASE_SHARE = 0.8
+TRIM_WORDS = frozenset({"in", "at", "when", "where", "which", "that", "was"})
 NEWLINE = "\n"
 PLACEHOLDER = re.compile(r"^(?:PERSON|NAME)_?\d*$")
 NAME_FOLLOWERS = frozenset(
@@ -76,6 +85,15 @@ NAME_FOLLOWERS = frozenset(
         "and",
         "said",
         "says",
+        "reports",
+        "confirmed",
+        "confirms",
+        "denies",
+        "denied",
+        "admits",
+        "admitted",
+        "agreed",
+        "agrees",
         "told",
         "disclosed",
         "reported",
@@ -105,6 +123,10 @@ NAME_FOLLOWERS = frozenset(
 SPEAKER_CATEGORIES = frozenset({"parent", "other"})
 AUXILIARIES = frozenset({"is", "was", "are", "were", "has", "had", "have", "also", "then"})
 SENTENCE_ENDS = frozenset({".", "!", "?", "...", "…"})
+# adverbs that end a qualifier's scope but not the clause: "YP is currently sofa surfing"
+CLAUSE_ADVERBS = frozenset({"now", "currently", "still"})
+ADULT_AGE = 18
+UNKNOWN = "unknown"  # a name the note gives no role: an antecedent, but nobody's risk
 
 
 def register_extensions() -> None:
@@ -234,13 +256,47 @@ def correct_typos(doc: Doc, typos: TypoIndex) -> None:
 
 
 def _is_heading(doc: Doc, start: int, end: int) -> bool:
-    """True for a match that starts a line or sentence and is followed by a colon ("Alcohol:")."""
-    if end >= len(doc) or doc[end].text not in HEADING_MARKS:
-        return False
-    if start == 0:
-        return True
-    before = doc[start - 1].text
-    return NEWLINE in before or before in {"-", "*", "•", "."}
+    """True for a match that starts a line or sentence and is followed by a colon ("Alcohol:"),
+    or that ends the note's title line after a dash ("POLICE NOTIFICATION - MISSING PERSON")."""
+    if end < len(doc) and doc[end].text in HEADING_MARKS:
+        if start == 0:
+            return True
+        before = doc[start - 1].text
+        return NEWLINE in before or before in {"-", "*", "•", "."}
+    return (
+        start > 0
+        and end < len(doc)
+        and doc[start - 1].text in TITLE_DASHES
+        and NEWLINE in doc[end].text
+        and not any(NEWLINE in t.text for t in doc[:start])
+    )
+
+
+def _written_in_lower_case(doc: Doc) -> bool:
+    """True for a note whose sentences mostly start in lower case (at least three of them)."""
+    segment = _segments(doc)
+    starts = [
+        t for i, t in enumerate(doc) if t.is_alpha and (i == 0 or segment[i] != segment[i - 1])
+    ]
+    lower = sum(t.is_lower for t in starts)
+    return len(starts) >= LOWER_CASE_MIN_SENTENCES and lower >= LOWER_CASE_SHARE * len(starts)
+
+
+def _drop_dangling(spans: list[Span]) -> list[Span]:
+    """Drop a mention ending in a preposition whose object is a mention of another label: in
+    "known to police for DV" the risk is the domestic abuse, not an offence."""
+    out = []
+    for k, span in enumerate(spans):
+        following = spans[k + 1] if k + 1 < len(spans) else None
+        if (
+            span[-1].lower_ in DANGLING_WORDS
+            and following is not None
+            and following.start == span.end
+            and following.label_ != span.label_
+        ):
+            continue
+        out.append(span)
+    return out
 
 
 class RiskMatcher:
@@ -279,6 +335,15 @@ class RiskMatcher:
             for word in phrase.lower().split()
         }
         self._typos = TypoIndex(words, rules.data.fuzzy_min_length, rules.data.fuzzy_ignore)
+        # notes typed without capitals ("police have submitted nrm") spell abbreviations in lower
+        # case: there, the all-capitals phrases also match in lower case
+        self._lowered = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        never = {w.lower() for w in rules.data.lower_case_ignore}
+        for rule in rules.data.rules:
+            if rule.kind == "mention" and rule.case_sensitive:
+                phrases = [p for p in rule.phrases if p.isupper() and p.lower() not in never]
+                if phrases:
+                    self._lowered.add(rule.id, [self.nlp.make_doc(p.lower()) for p in phrases])
         self._connectors = frozenset(c.lower() for c in rules.data.connectors)
         self._max_gap = rules.data.max_connector_gap
 
@@ -293,12 +358,18 @@ class RiskMatcher:
         assert self._matcher is not None
         correct_typos(doc, self._typos)
         matches = self._matcher(doc)
+        if len(self._lowered) and _written_in_lower_case(doc):
+            rules = self._matcher.rules
+            strings = doc.vocab.strings
+            matches += [(rules[strings[i]], s, e) for i, s, e in self._lowered(doc)]
         excluded = [(s, e) for rule, s, e in matches if rule.kind == "exclude"]
         excluded += [(s, e) for _, s, e in matches if _is_heading(doc, s, e)]
         spans, rules_of = [], {}
         for rule, start, end in matches:
             if rule.kind == "exclude":
                 continue
+            while end - start > 1 and (doc[end - 1].is_punct or doc[end - 1].lower_ in TRIM_WORDS):
+                end -= 1  # a pattern may need the next word ("the domestic in 2019"); the span not
             if any(s < end and start < e for s, e in excluded):
                 continue
             span = Span(doc, start, end, label=rule.label.value)
@@ -306,6 +377,7 @@ class RiskMatcher:
             # the first rule wins for identical spans; filter_spans keeps one of them
             rules_of.setdefault((start, end, rule.label.value), rule.id)
         kept = self._join(sorted(filter_spans(spans), key=lambda s: s.start), rules_of)
+        kept = _drop_dangling(kept)
         group = SpanGroup(doc, name=self.spans_key, spans=kept)
         doc.spans[self.spans_key] = group
         for span in group:
@@ -390,6 +462,26 @@ class _Person:
     speaker: bool = False
 
 
+def _possessed_by_others(
+    doc: Doc, people: list[tuple[str, str | None, int, int]]
+) -> list[tuple[str, str | None, int, int]]:
+    """A person word right after another person's possessive takes that person's category when it
+    is ``other``: "the neighbour's son" is not the child of the case, "a friend's dad" no parent.
+    """
+    out = list(people)
+    for k in range(1, len(out)):
+        category, gender, start, end = out[k]
+        owner = out[k - 1]
+        if (
+            owner[0] == "other"
+            and category in ("parent", "child")
+            and owner[3] + 1 == start
+            and doc[owner[3]].lower_ in ("'s", "'")
+        ):
+            out[k] = ("other", gender, start, end)
+    return out
+
+
 class ContextQualifier:
     """Set the four qualifiers of ``doc.spans["risks"]``; see the module docstring."""
 
@@ -441,7 +533,21 @@ class ContextQualifier:
             for phrase in rule.phrases
             for word in phrase.lower().split()
         }
-        self._typos = TypoIndex(trigger_words, min_length=CONTEXT_TYPO_MIN_LENGTH)
+        person_words = {
+            word.lower()
+            for rule in subject.data.rules
+            for phrase in rule.phrases
+            for word in phrase.split()
+        }
+        real_words = (
+            person_words
+            | {w.lower() for w in subject.data.not_names}
+            | {w.lower() for w in subject.data.speech_verbs}
+            | {w.lower() for w in context.data.fuzzy_ignore}
+        )  # "mother" is not a typo of "other", nor "three" of "there"
+        self._typos = TypoIndex(
+            trigger_words, min_length=CONTEXT_TYPO_MIN_LENGTH, ignore=real_words, fixed_ends=True
+        )
         self._people = _RuleMatcher(self.nlp, subject.data.rules)
         self._categories = context.data.categories
         self._pseudo = context.data.pseudo_category
@@ -449,12 +555,7 @@ class ContextQualifier:
         self._defaults = dict(subject.data.defaults)
         self._speech = frozenset(v.lower() for v in subject.data.speech_verbs)
         self._ignore = dict(subject.data.ignore)
-        self._not_names = frozenset(w.lower() for w in subject.data.not_names) | {
-            word.lower()
-            for rule in subject.data.rules
-            for phrase in rule.phrases
-            for word in phrase.split()
-        }
+        self._not_names = frozenset(w.lower() for w in subject.data.not_names) | person_words
         name_default = subject.data.name_default
         self._name_default = name_default.value if name_default else None
 
@@ -512,29 +613,44 @@ class ContextQualifier:
         matches.sort(key=lambda m: (-(m[2] - m[1]), m[1]))
         taken = [False] * len(doc)
         chosen: list[tuple[str, str | None, int, int]] = []
+        plural: set[int] = set()  # starts of plural person words ("parents", "mates")
         for rule, start, end in matches:
             if any(taken[i] for i in range(start, end)):
                 continue
             for i in range(start, end):
                 taken[i] = True
             chosen.append((rule.category, rule.gender, start, end))
+            if rule.plural:
+                plural.add(start)
         chosen += self._find_names(doc, taken, chosen)
         chosen.sort(key=lambda m: m[2])
+        chosen = _possessed_by_others(doc, chosen)
         people: list[_Person] = []
-        antecedents: list[tuple[str, str | None]] = []  # (category, gender) of person words so far
+        # [category, gender, plural, name] of the person words so far
+        antecedents: list[list[Any]] = []
+        learned: dict[str, str] = {}  # names whose role "his mum" revealed
         default = self.subject_rules.data.pronoun_default if self.subject_rules else None
-        for category, gender, start, end in chosen:
+        for k, (category, gender, start, end) in enumerate(chosen):
+            name = doc[start].lower_ if category == UNKNOWN else None
+            category = learned.get(name, category) if name else category
             if category == "pronoun":
-                category = next(
-                    (c for c, g in reversed(antecedents) if g is None or g == gender),
-                    default.value if default else None,
+                antecedent = next(
+                    (a for a in reversed(antecedents) if not a[2] and a[1] in (None, gender)), None
                 )
+                category = antecedent[0] if antecedent else default.value if default else None
+                # "his mum", "her dad": whoever "his" stands for is a child of the case
+                after = chosen[k + 1] if k + 1 < len(chosen) else None
+                owner = category in (UNKNOWN, None)
+                if owner and after and after[2] == end and after[0] == "parent":
+                    category = "child"
+                    if antecedent is not None:
+                        antecedent[0] = "child"
+                        if antecedent[3]:
+                            learned[antecedent[3]] = "child"
                 if category is None:
                     continue
             elif category != "reset":
-                antecedents.append((category, gender))
-            if category == "unknown":
-                continue
+                antecedents.append([category, gender, start in plural, name])
             after = end + 1 if end + 1 < len(doc) and doc[end].lower_ in AUXILIARIES else end
             speaker = (
                 category in SPEAKER_CATEGORIES
@@ -592,12 +708,22 @@ class ContextQualifier:
                 if end + 1 < len(doc) and doc[end].text == "'s" and role_at.get(end + 1) == "parent"
                 else None
             )
-            role = before or after or owner
+            # "[PERSON_21] (11)", "Kai (15, care leaver)": an age under 18 is a child's
+            k = end + 1 if end < len(doc) and doc[end].text == "]" else end
+            aged = (
+                "child"
+                if k + 1 < len(doc)
+                and doc[k].text == "("
+                and doc[k + 1].is_digit
+                and int(doc[k + 1].text) < ADULT_AGE
+                else None
+            )
+            role = before or after or owner or aged
             if role and key not in alias:
                 alias[key] = role
         default = self._name_default
         # a name of unknown role is still an antecedent: "she" after it is not the earlier "Mum"
-        return [(alias.get(doc[s].lower_, default) or "unknown", None, s, e) for s, e in spans]
+        return [(alias.get(doc[s].lower_, default) or UNKNOWN, None, s, e) for s, e in spans]
 
     def __call__(self, doc: Doc) -> Doc:
         if self.context_rules is None:
@@ -624,40 +750,61 @@ class ContextQualifier:
         seg = segment[span.start]
         label = span.label_
         weight = self._weights(span.doc)
-        best: dict[str, tuple[int, Any]] = {}
+        best: dict[str, tuple[int, Any, str]] = {}
         for trigger in triggers:
             rule = trigger.rule
-            if segment[trigger.start] != seg or (
-                trigger.start < span.end and span.start < trigger.end
-            ):
+            if segment[trigger.start] != seg:
                 continue
+            # a trigger inside a mention ("not in education") says nothing about it; one that
+            # starts before it and runs into it ("could lose" + "lose the tenancy") does
+            leading = trigger.start < span.start < trigger.end <= span.end
+            inner = span.start <= trigger.start and trigger.end <= span.end and rule.inside
+            if trigger.start < span.end and span.start < trigger.end and not (leading or inner):
+                continue
+            if leading and self._sets_negation(rule):
+                continue  # "was not" + "not meeting their needs": the "not" is the mention's own
             if rule.labels and label not in rule.labels:
                 continue
             distance = None
-            if trigger.end <= span.start and rule.direction in ("forward", "bidirectional"):
+            if inner or (leading and rule.direction in ("forward", "bidirectional")):
+                distance = 0
+            elif trigger.end <= span.start and rule.direction in ("forward", "bidirectional"):
                 gap = sum(weight[trigger.end : span.start])
                 if gap < rule.max_scope and not any(terminal[trigger.end : span.start]):
                     distance = gap
             elif span.end <= trigger.start and rule.direction in ("backward", "bidirectional"):
                 gap = sum(weight[span.end : trigger.start])
-                if gap < rule.max_scope and not any(terminal[span.end : trigger.start]):
+                between = span.doc[span.end : trigger.start]
+                if (
+                    gap < rule.max_scope
+                    and not any(terminal[span.end : trigger.start])
+                    and not any(t.lower_ in CONDITIONALS for t in between)
+                ):  # "a risk of homelessness if a property is not found": not a negation of it
                     distance = gap
             if distance is None:
                 continue
             for category in (rule.category, *rule.also):
                 setting = self._categories[category]
                 if setting.qualifier not in best or distance < best[setting.qualifier][0]:
-                    best[setting.qualifier] = (distance, setting.value)
-        span._.negated = bool(best.get("negated", (0, False))[1])
-        span._.temporality = best.get("temporality", (0, Temporality.CURRENT.value))[1]
-        span._.certainty = best.get("certainty", (0, Certainty.AFFIRMED.value))[1]
+                    best[setting.qualifier] = (distance, setting.value, category)
+        found = {qualifier: value for qualifier, (_, value, _) in best.items()}
+        for qualifier, (_, _, category) in best.items():
+            unless = self._categories[category].unless
+            if any(found.get(q) == v for q, v in unless.items()):
+                del found[qualifier]
+        span._.negated = bool(found.get("negated", False))
+        span._.temporality = found.get("temporality", Temporality.CURRENT.value)
+        span._.certainty = found.get("certainty", Certainty.AFFIRMED.value)
         override = self.rule_subjects.get(span._.get(RULE_ATTR) or "")
         if override is not None:
             span._.subject = override.value
-        elif "subject" in best:
-            span._.subject = best["subject"][1]
+        elif "subject" in found:
+            span._.subject = found["subject"]
         else:
             span._.subject = self._subject_from_people(span, segment, terminal, people)
+
+    def _sets_negation(self, rule: ContextRule) -> bool:
+        return any(self._categories[c].qualifier == "negated" for c in (rule.category, *rule.also))
 
     def _weights(self, doc: Doc) -> list[int]:
         """How much each token counts towards a scope: words 1; spaces, punctuation and list
@@ -674,17 +821,17 @@ class ContextQualifier:
         doc = span.doc
         seg = segment[span.start]
         default = self._defaults[RiskLabel(span.label_)].value
-        ignored = self._ignore.get(RiskLabel(span.label_), ())
-        before = [p for p in people if p.end <= span.start and segment[p.start] == seg]
-        for person in reversed(before):
-            if any(terminal[person.end : span.start]):
-                break
-            if person.speaker or person.category in ignored:
-                continue
-            by_agent = person.start > 0 and doc[person.start - 1].lower_ == "by"
-            if person.category == "reset" and by_agent:
-                continue  # "found by police": the agent is not whose risk it is
-            return default if person.category == "reset" else person.category
+        ignored = (*self._ignore.get(RiskLabel(span.label_), ()), UNKNOWN)
+        anyone_before = [p for p in people if p.end <= span.start and segment[p.start] == seg]
+        before = [p for p in anyone_before if p.category != UNKNOWN]
+        people = [p for p in people if p.category != UNKNOWN]
+        found = self._person_before(span, before, terminal, ignored, across=False)
+        if found is not None:
+            return default if found == "reset" else found
+        if self._elliptical(span, segment, terminal, anyone_before):
+            found = self._person_before(span, before, terminal, ignored, across=True)
+            if found is not None:
+                return default if found == "reset" else found
         window = self.subject_rules.data.following_window if self.subject_rules else 0
         for person in people:
             if person.start < span.end or segment[person.start] != seg:
@@ -699,6 +846,45 @@ class ContextQualifier:
                 return person.category
             break
         return default
+
+    @staticmethod
+    def _elliptical(
+        span: Span, segment: list[int], terminal: list[bool], anyone_before: list[_Person]
+    ) -> bool:
+        """True when the mention's clause has no subject of its own and continues the one before:
+        it follows an adverb that ends scopes but not clauses ("YP is currently sofa surfing"), or
+        begins with an auxiliary ("Dad was arrested and is now on bail"), with no person word,
+        speaker or name between that point and the mention."""
+        doc = span.doc
+        seg = segment[span.start]
+        cut = next(
+            (i for i in range(span.start - 1, -1, -1) if segment[i] != seg or terminal[i]), -1
+        )
+        if cut < 0 or segment[cut] != seg or any(p.end > cut for p in anyone_before):
+            return False
+        return doc[cut].lower_ in CLAUSE_ADVERBS or (
+            cut + 1 < span.start and doc[cut + 1].lower_ in AUXILIARIES
+        )
+
+    @staticmethod
+    def _person_before(
+        span: Span, before: list[_Person], terminal: list[bool], ignored: Any, *, across: bool
+    ) -> str | None:
+        """The category of the nearest usable person word before the mention: within its clause,
+        or (``across``) past terminators too; None when there is none."""
+        doc = span.doc
+        for person in reversed(before):
+            if not across and any(terminal[person.end : span.start]):
+                return None
+            if person.speaker and across:
+                return None  # "X, however Mum said ...": not the earlier clause's person either
+            if person.speaker or person.category in ignored:
+                continue
+            by_agent = person.start > 0 and doc[person.start - 1].lower_ == "by"
+            if person.category == "reset" and by_agent:
+                continue  # "found by police": the agent is not whose risk it is
+            return person.category
+        return None
 
     # ----------------------------------------------------------------------------- serialisation
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

@@ -40,8 +40,19 @@ def within_one_edit(a: str, b: str) -> bool:
 class TypoIndex:
     """Map a misspelt token to the lexicon word it is one edit away from, if any."""
 
-    def __init__(self, words: Iterable[str], min_length: int = 7, ignore: Iterable[str] = ()):
+    def __init__(
+        self,
+        words: Iterable[str],
+        min_length: int = 7,
+        ignore: Iterable[str] = (),
+        *,
+        fixed_ends: bool = False,
+    ):
         self.min_length = min_length
+        # short trigger words ("ever", "will", "past") are one edit from many real words ("every",
+        # "ill", "pasta"); with ``fixed_ends`` a typo keeps the word's first letter, and its last
+        # one too unless two letters were swapped ("taht"), which real-word neighbours mostly do not
+        self.fixed_ends = fixed_ends
         words = frozenset(words)
         self.words = frozenset(w for w in words if len(w) >= min_length and w.isalpha())
         # any word of the lexicon, however short, is itself and never a typo ("county")
@@ -64,6 +75,12 @@ class TypoIndex:
             matches = sorted(w for w in found if within_one_edit(token, w))
             # a plural is not a typo ("hostels" is not "hostel"), and ambiguity is no match
             matches = [w for w in matches if token not in (w + "s", w + "d") and w != token + "s"]
+            if self.fixed_ends:  # a swap keeps the first letter; a letter dropped or added, both
+                matches = [
+                    w
+                    for w in matches
+                    if w[0] == token[0] and (len(w) == len(token) or w[-1] == token[-1])
+                ]
             if len(matches) > 1:  # "riks": a swap ("risk") beats a dropped letter ("risks")
                 matches = [w for w in matches if len(w) == len(token)]
             result = matches[0] if len(matches) == 1 else None

@@ -91,6 +91,8 @@ class RiskRuleSet(_Strict):
     max_connector_gap: int = Field(default=2, ge=0, le=5)
     fuzzy_min_length: int = Field(default=7, ge=4)  # 0 typos below this length
     fuzzy_ignore: tuple[str, ...] = ()  # real words one edit away from a lexicon word
+    # abbreviations never matched in lower case, even in notes typed without capitals ("dash")
+    lower_case_ignore: tuple[str, ...] = ()
     rules: tuple[RiskRule, ...]
 
 
@@ -99,6 +101,9 @@ class QualifierValue(_Strict):
 
     qualifier: Qualifier
     value: bool | str
+    # not set when the mention ends up with any of these values: {temporality: hypothetical} keeps
+    # "worried she could lose the tenancy" affirmed (a worry about the future is not a suspicion)
+    unless: dict[Qualifier, bool | str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _allowed(self) -> QualifierValue:
@@ -110,6 +115,9 @@ class QualifierValue(_Strict):
         }
         if self.value not in allowed[self.qualifier]:
             raise ValueError(f"{self.qualifier} cannot be set to {self.value!r}")
+        for qualifier, value in self.unless.items():
+            if qualifier == self.qualifier or value not in allowed[qualifier] | {False}:
+                raise ValueError(f"unless: {qualifier} cannot be {value!r}")
         return self
 
 
@@ -121,6 +129,8 @@ class ContextRule(_Matchable):
     direction: Direction = "forward"
     max_scope: int = Field(default=8, ge=1, le=60)
     labels: tuple[RiskLabel, ...] = ()  # empty: applies to every label
+    inside: bool = False  # also applies to a mention it lies inside ("arrested on suspicion of")
+    note: str = ""
 
 
 class ContextRuleSet(_Strict):
@@ -129,6 +139,7 @@ class ContextRuleSet(_Strict):
     categories: dict[str, QualifierValue]
     pseudo_category: str = "PSEUDO"
     terminate_category: str = "TERMINATE"
+    fuzzy_ignore: tuple[str, ...] = ()  # real words one edit from a trigger word ("three")
     rules: tuple[ContextRule, ...]
 
     @model_validator(mode="after")
@@ -148,6 +159,7 @@ class SubjectRule(_Matchable):
 
     category: SubjectCategory
     gender: Gender | None = None
+    plural: bool = False  # "parents", "mates": never what "he" or "she" stands for
 
 
 class SubjectRuleSet(_Strict):
