@@ -25,9 +25,10 @@ the group's escalated cases lower and misses more of them. Over-labelling adds "
 whose notes look like any other non-escalated case's. The model flags them no more than the rest,
 so the missed share rises only by the share of such cases that fall below the threshold (about 4
 points at 15% over-labelling, a gap a few thousand test cases cannot tell from chance; an earlier
-version of this experiment needed a 50% rate to try). What over-labelling moves directly is the group's
-recorded outcome rate while its scores stay put: observed − predicted, the calibration-in-the-large
-gap, which the fairness report shows for every group with a bootstrap interval.
+version of this experiment needed a 50% rate to try). What over-labelling moves directly is the
+group's recorded outcome rate while its scores stay put: observed − predicted, the
+calibration-in-the-large gap, which the fairness report shows for every group with a bootstrap
+interval.
 
 Both biases stay at the config's rates (under-recording 50%, over-labelling 15%);
 ``--over-labelling-rate`` overrides the second. Every figure of the two groups is saved too, so the
