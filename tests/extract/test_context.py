@@ -233,6 +233,9 @@ def test_scope_is_limited_in_words(extract):
         ("YP is currently sofa surfing with a friend.", "sofa surfing", "child"),
         # ... but not past a speaker: "however Mum disclosed" is Mum speaking
         ("The baby is well, however Mum disclosed DV.", "DV", "parent"),
+        # an age after a name makes a child; a digit that is no number is no age
+        ("Kai (15) has been drinking heavily.", "drinking heavily", "child"),
+        ("Kai (² has been drinking heavily.", "drinking heavily", "parent"),
     ],
 )
 def test_pronouns_and_names(extract, text, span, subject):

@@ -714,7 +714,7 @@ class ContextQualifier:
                 "child"
                 if k + 1 < len(doc)
                 and doc[k].text == "("
-                and doc[k + 1].is_digit
+                and doc[k + 1].text.isdecimal()
                 and int(doc[k + 1].text) < ADULT_AGE
                 else None
             )
