@@ -621,6 +621,20 @@ def _is_name_word(text: str) -> bool:
     return bool(_WORD.match(text)) and len(text) > 1
 
 
+def _past_second_barrel(doc, end: int) -> int:
+    """``end``, or past the hyphen and second name of a double-barrelled name the tokenizer split
+    ("Lee - Smith", "Tyler - Jay"), whatever the second name is ("Watson-Marsh")."""
+    if (
+        end + 1 < len(doc)
+        and doc[end].text in {"-", "‐"}
+        and not doc[end].whitespace_
+        and not doc[end - 1].whitespace_
+        and _is_name_word(doc[end + 1].text)
+    ):
+        return end + 2
+    return end
+
+
 def _initial_before_name(doc, index: int) -> bool:
     """An initial, with or without its full stop, before a capitalised name: "K Arkwright"."""
     token = doc[index]
@@ -1107,17 +1121,8 @@ class PersonCueRecognizer(EntityRecognizer):
             lower = doc[end].lower_
             if not _is_name_word(doc[end].text) or lower in _label_stop_words():
                 break
-            end += 1
+            end = _past_second_barrel(doc, end + 1)
             words += 1
-            # a double-barrelled name split by the tokenizer: "Tyler - Jay"
-            if (
-                end + 1 < len(doc)
-                and doc[end].text in {"-", "‐"}
-                and not doc[end].whitespace_
-                and not doc[end - 1].whitespace_
-                and _is_name_word(doc[end + 1].text)
-            ):
-                end += 2
         return end
 
     def _role_in_brackets_after(self, doc, text: str, i: int) -> bool:
@@ -1211,16 +1216,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 )
             ):
                 break
-            end += 1
-            # double-barrelled names split by the tokenizer: "Lee - Smith"
-            if (
-                end + 1 < len(doc)
-                and doc[end].text in {"-", "‐"}
-                and not doc[end].whitespace_
-                and not doc[end - 1].whitespace_
-                and _is_name_word(doc[end + 1].text)
-            ):
-                end += 2  # the hyphen and the second name, whatever it is ("Watson-Marsh")
+            end = _past_second_barrel(doc, end + 1)
         return end
 
     def _result(self, start: int, end: int, score: float, rule: str) -> RecognizerResult:
