@@ -37,9 +37,9 @@ about once in 20 comparisons; ``--seeds`` repeats the experiment on several seed
 
 Usage (from the project root)::
 
-    .venv/bin/python evaluation/fairness_validity.py [--notes 150000] [--seeds 11 12 13]
+    .venv/bin/python evaluation/fairness_validity.py [--notes 150000] [--seeds 11 12 13] [--name N]
 
-Writes ``evaluation/results/fairness_validity.{json,md}``.
+Writes ``evaluation/results/fairness_validity.{json,md}`` (or ``N.{json,md}``).
 """
 
 from __future__ import annotations
@@ -241,6 +241,9 @@ def main() -> int:
     parser.add_argument(
         "--over-labelling-rate", type=float, default=None, help="default: the config's rate"
     )
+    parser.add_argument(
+        "--name", default="fairness_validity", help="results file stem under evaluation/results/"
+    )
     args = parser.parse_args()
     from casenotes.config import SynthConfig, load_config
 
@@ -266,8 +269,8 @@ def main() -> int:
         "all_pass": all(row["pass"] for row in rows),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "fairness_validity.json").write_text(json.dumps(payload, indent=2, default=str))
-    (RESULTS / "fairness_validity.md").write_text(markdown(payload))
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(payload, indent=2, default=str))
+    (RESULTS / f"{args.name}.md").write_text(markdown(payload))
     print(markdown(payload))
     return 0 if payload["all_pass"] else 1
 
