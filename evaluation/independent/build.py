@@ -4,19 +4,21 @@ The notes in ``extract_notes.txt`` and ``deid_notes.txt`` were written by hand i
 practitioners use, without reading the generator, its grammar or the project's rules, so that the
 extractor and the de-identifier can be checked on text that neither was built from. They are small
 (80 notes each) and written by one author: a check of robustness beside the synthetic held-out
-sets, not a replacement for an evaluation on real, hand-labelled notes.
+sets, not a replacement for an evaluation on real, hand-labelled notes. A second batch per task
+(``*_notes_b.txt``, split ``dev_b``) was written later by other authors under the same rules; it
+was scored once before any change made from it, then read like the dev split.
 
-Markup (one source file per task):
+Markup (the same in every source file):
 
-- a note starts with ``=== note_id=… case_id=… date=YYYY-MM-DD split=dev|test``; its text runs to
-  the next header, with blank lines at either end dropped;
+- a note starts with ``=== note_id=… case_id=… date=YYYY-MM-DD split=dev|test|dev_b``; its text
+  runs to the next header, with blank lines at either end dropped;
 - a risk mention is ``[[span|label|negated|subject|temporality|certainty]]`` (``negated`` is
   ``yes`` or ``no``);
 - a piece of personal data is ``{{value|LABEL}}``.
 
-Each source gives ``<task>_dev.jsonl`` and ``<task>_test.jsonl`` beside it, in the gold shape of
-DOMAIN.md (``mentions`` or ``pii`` with offsets into the plain text). The ``dev`` split may be read
-while improving rules; the ``test`` split is only scored.
+The sources of a task give ``<task>_<split>.jsonl`` beside them, in the gold shape of DOMAIN.md
+(``mentions`` or ``pii`` with offsets into the plain text). The ``dev`` and ``dev_b`` splits may be
+read while improving rules; the ``test`` split is only scored.
 
 Usage (from the project root)::
 
@@ -45,8 +47,11 @@ from casenotes.records import (  # noqa: E402
 HEADER = re.compile(r"^=== (.*)$")
 FIELD = re.compile(r"(\w+)=(\S+)")
 MARK = re.compile(r"\[\[(.+?)\]\]|\{\{(.+?)\}\}")
-SPLITS = ("dev", "test")
-SOURCES = {"extract": "extract_notes.txt", "deid": "deid_notes.txt"}
+SPLITS = ("dev", "test", "dev_b")
+SOURCES = {
+    "extract": ("extract_notes.txt", "extract_notes_b.txt"),
+    "deid": ("deid_notes.txt", "deid_notes_b.txt"),
+}
 
 
 class MarkupError(ValueError):
@@ -123,7 +128,7 @@ def parse(path: Path) -> list[dict]:
             if key not in header:
                 raise MarkupError(f"{where}: header has no {key}")
         if header["split"] not in SPLITS:
-            raise MarkupError(f"{where}: split must be dev or test, got {header['split']!r}")
+            raise MarkupError(f"{where}: split must be one of {SPLITS}, got {header['split']!r}")
         text, mentions, pii = parse_note("\n".join(body).strip("\n"), where)
         if not text.strip():
             raise MarkupError(f"{where}: the note has no text")
@@ -139,31 +144,39 @@ def parse(path: Path) -> list[dict]:
         elif line.strip():
             raise MarkupError(f"{path.name}:{number}: text before the first === header")
     close()
+    return notes
+
+
+def check_together(notes: list[dict], names: str) -> None:
+    """Note ids are unique and no case is in two splits, across all sources of a task."""
     ids = [note["note_id"] for note in notes]
     repeated = sorted({i for i in ids if ids.count(i) > 1})
     if repeated:
-        raise MarkupError(f"{path.name}: note ids repeat: {', '.join(repeated)}")
+        raise MarkupError(f"{names}: note ids repeat: {', '.join(repeated)}")
     cases: dict[str, set[str]] = {}
     for note in notes:
         cases.setdefault(note["case_id"], set()).add(note["split"])
     mixed = sorted(case for case, splits in cases.items() if len(splits) > 1)
     if mixed:
-        raise MarkupError(f"{path.name}: cases in both splits: {', '.join(mixed)}")
-    return notes
+        raise MarkupError(f"{names}: cases in more than one split: {', '.join(mixed)}")
 
 
 def main() -> int:
-    for task, name in SOURCES.items():
-        source = HERE / name
-        if not source.exists():
-            print(f"{name}: not written yet")
-            continue
+    for task, names in SOURCES.items():
+        notes = []
         try:
-            notes = parse(source)
+            for name in names:
+                if (HERE / name).exists():
+                    notes += parse(HERE / name)
+                else:
+                    print(f"{name}: not written yet")
+            check_together(notes, " + ".join(names))
         except MarkupError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
         for split in SPLITS:
+            if not any(note["split"] == split for note in notes):
+                continue
             rows = [
                 {
                     key: value
