@@ -71,6 +71,39 @@ TABLE = [
     ("Mum previously had rent arrears.", "rent arrears", False, "parent", "historical", "affirmed"),
     ("The DV was some years ago.", "DV", False, "parent", "historical", "affirmed"),
     ("Mum has never been homeless.", "homeless", True, "parent", "historical", "affirmed"),
+    # near-misses: words of the past that do not date the risk
+    (
+        "The 14-year-old is smoking cannabis.",
+        "smoking cannabis",
+        False,
+        "child",
+        "current",
+        "affirmed",
+    ),
+    (
+        "Mum drinks alcohol once or twice a week.",
+        "alcohol",
+        False,
+        "parent",
+        "current",
+        "affirmed",
+    ),
+    (
+        "Rent arrears remain, as previously noted.",
+        "Rent arrears",
+        False,
+        "parent",
+        "current",
+        "affirmed",
+    ),
+    (
+        "Mum has a six-month history of self-harm.",
+        "self-harm",
+        False,
+        "parent",
+        "current",
+        "affirmed",
+    ),
     # hypothetical
     (
         "If mum resumes drinking, SW will convene a meeting.",

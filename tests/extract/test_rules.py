@@ -47,7 +47,7 @@ CONTEXT_RULE_IDS = [
 ]  # fmt: skip
 SUBJECT_RULE_IDS = [
     "parent_female", "parent_male", "parent_neutral", "parent_plural", "child_neutral",
-    "child_plural", "parent_abbreviations", "child_female", "child_male", "other_plural",
+    "child_plural", "parent_abbreviations", "child_by_age", "child_female", "child_male", "other_plural",
     "other_people", "pronoun_male", "pronoun_female", "reset_professionals",
 ]  # fmt: skip
 
