@@ -50,6 +50,18 @@ HITS = [
     ("Dad said the domestic in 2019 was a one-off.", "the domestic", "domestic_abuse"),
     ("school have now pex'd him.", "pex'd", "school_exclusion"),
     ("police have submitted nrm and flagged cce. mum is ok. sw to visit.", "nrm", "exploitation"),
+    ("Mum says the CPV has got worse since Easter.", "CPV", "domestic_abuse"),
+    ("Dad threw a mug at her during the row.", "threw a mug at her", "domestic_abuse"),
+    ("She says he controls who she sees.", "controls who she sees", "domestic_abuse"),
+    ("YP said he did not want to be here anymore.", "did not want to be here", "mental_health"),
+    ("Mum has been feeling really anxious.", "feeling really anxious", "mental_health"),
+    ("She has started CBT through the GP.", "CBT", "mental_health"),
+    ("Jo has missed the last two asthma reviews.", "missed the last two asthma reviews", "neglect"),
+    ("The kitchen was very dirty.", "kitchen was very dirty", "neglect"),
+    ("Home conditions were very poor.", "Home conditions were very poor", "neglect"),
+    ("Dad reported her missing at 11pm.", "reported her missing", "missing"),
+    ("Police found him in possession of cannabis.", "possession of cannabis", "offending"),
+    ("He has been placed in supported accommodation.", "supported accommodation", "housing"),
 ]
 
 NEAR_MISSES = [
@@ -73,6 +85,13 @@ NEAR_MISSES = [
     ("Child was home alone with Father.", "neglect"),
     ("Mum has a fixed term contract at work.", "school_exclusion"),
     ("the dash to school was fine. mum is ok. sw to visit.", "domestic_abuse"),
+    ("Mum missed the appointment with the SW.", "neglect"),
+    ("Dad reported missing. Asthma review appointment booked.", "neglect"),
+    ("He was excluded for fighting in the corridor.", "offending"),
+    ("Mum has set him a curfew of 9pm.", "offending"),
+    ("The Exploitation Team will attend the meeting.", "exploitation"),
+    ("Dr Shah, Consultant Psychiatrist, wrote to the GP.", "mental_health"),
+    ("He was missing from lessons on Friday.", "missing"),
 ]
 
 

@@ -21,19 +21,20 @@ from casenotes.records import RiskLabel
 # Snapshot of rule ids: renaming or deleting a rule breaks logs and saved pipelines, so it must be
 # a deliberate change to this list.
 RISK_RULE_IDS = [
-    "da_abbreviations", "da_core_terms", "da_interventions", "da_violence_to_partner",
-    "da_altercation", "da_partner_violent", "da_everyday_language", "mh_abbreviations",
-    "mh_camhs", "mh_core_terms", "mh_everyday_language", "mh_services_and_treatment",
-    "sm_abbreviations", "sm_alcohol", "sm_drinking_frequency", "sm_on_top_of_script",
-    "sm_drugs", "housing_abbreviations", "housing_temporary_accommodation_abbrev",
-    "housing_core_terms", "excl_abbreviations", "excl_core_terms", "excl_everyday_language",
-    "excl_pru_placement", "excl_core_terms_2", "neet_abbreviations", "neet_core_terms",
-    "offending_abbreviations", "offending_on_suspicion", "offending_everyday_language",
-    "offending_core_terms", "offending_yot_involvement", "exploitation_abbreviations",
+    "da_abbreviations", "da_acts_and_control", "da_core_terms", "da_interventions",
+    "da_violence_to_partner", "da_altercation", "da_partner_violent", "da_everyday_language",
+    "mh_abbreviations", "mh_in_their_words", "mh_camhs", "mh_core_terms",
+    "mh_everyday_language", "mh_services_and_treatment", "sm_abbreviations", "sm_alcohol",
+    "sm_drinking_frequency", "sm_on_top_of_script", "sm_drugs", "housing_abbreviations",
+    "housing_temporary_accommodation_abbrev", "housing_core_terms", "excl_abbreviations",
+    "excl_core_terms", "excl_everyday_language", "excl_pru_placement", "excl_core_terms_2",
+    "neet_abbreviations", "neet_core_terms", "offending_abbreviations",
+    "offending_on_suspicion", "offending_everyday_language", "offending_core_terms",
+    "offending_drug_supply", "offending_yot_involvement", "exploitation_abbreviations",
     "exploitation_carrying", "exploitation_found_away", "exploitation_core_terms",
-    "missing_abbreviations", "missing_count", "missing_core_terms", "neglect_abbreviations",
-    "neglect_everyday_language", "neglect_core_terms", "exclude_roles_and_services",
-    "exclude_non_risk_senses",
+    "missing_abbreviations", "missing_count", "missing_reported", "missing_core_terms",
+    "neglect_abbreviations", "neglect_everyday_language", "neglect_health_and_home",
+    "neglect_core_terms", "exclude_roles_and_services", "exclude_non_risk_senses",
 ]  # fmt: skip
 CONTEXT_RULE_IDS = [
     "neg_no", "neg_not", "neg_denies", "neg_clause", "neg_no_evidence", "neg_no_longer",
@@ -47,8 +48,8 @@ CONTEXT_RULE_IDS = [
 ]  # fmt: skip
 SUBJECT_RULE_IDS = [
     "parent_female", "parent_male", "parent_neutral", "parent_plural", "child_neutral",
-    "child_plural", "parent_abbreviations", "child_by_age", "child_female", "child_male", "other_plural",
-    "other_people", "pronoun_male", "pronoun_female", "reset_professionals",
+    "child_plural", "parent_abbreviations", "child_by_age", "child_female", "child_male",
+    "other_plural", "other_people", "pronoun_male", "pronoun_female", "reset_professionals",
 ]  # fmt: skip
 
 
