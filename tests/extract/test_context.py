@@ -104,6 +104,48 @@ TABLE = [
         "current",
         "affirmed",
     ),
+    (
+        "Dad controls the money and has stopped her seeing friends.",
+        "controls the money",
+        False,
+        "parent",
+        "current",
+        "affirmed",
+    ),
+    (
+        "Mum was under the influence and the contact was ended early.",
+        "under the influence",
+        False,
+        "parent",
+        "current",
+        "affirmed",
+    ),
+    (
+        "Intel suggests Kai is being used to deliver drugs.",
+        "deliver drugs",
+        False,
+        "child",
+        "current",
+        "possible",
+    ),
+    # a role revealed late in the note holds for all of it; an indefinite someone in an earlier
+    # sentence is not who "he" is
+    (
+        "Ava was seen after her overdose. A plan was agreed with Ava and her dad.",
+        "overdose",
+        False,
+        "child",
+        "current",
+        "affirmed",
+    ),
+    (
+        "Kyle (15) said he went to see a mate. He smokes cannabis daily.",
+        "smokes cannabis",
+        False,
+        "child",
+        "current",
+        "affirmed",
+    ),
     # hypothetical
     (
         "If mum resumes drinking, SW will convene a meeting.",

@@ -224,6 +224,23 @@ class _RuleMatcher:
         return found
 
 
+AGE_ENDS = frozenset({")", ",", ";", "yrs", "yo", "years", "year", "y/o"})
+
+
+def _aged_under(doc: Doc, end: int, limit: int) -> bool:
+    """True when an age under ``limit`` follows the name ending at ``end``: "[PERSON_21] (11)",
+    "Kai (15, care leaver)", "Kai, 15,", "(Nia 15)". A bare number must end there ("Kai 15)"), so
+    "Kai 3 times" is not an age."""
+    k = end + 1 if end < len(doc) and doc[end].text == "]" else end
+    if k < len(doc) and doc[k].text in ("(", ","):
+        k += 1
+    if k >= len(doc) or not doc[k].text.isdecimal() or int(doc[k].text) >= limit:
+        return False
+    bracketed = doc[k - 1].text == "("
+    after = doc[k + 1].text if k + 1 < len(doc) else "\n"
+    return bracketed or after in AGE_ENDS or NEWLINE in after
+
+
 def _segments(doc: Doc) -> list[int]:
     """A segment (sentence) number per token, by rule: a new segment after a line break and after
     ".", "!" or "?" followed by a space ("?cannabis use" is a query, not the end of a sentence).
@@ -602,7 +619,9 @@ class ContextQualifier:
                 terminal[i] = False
         return sorted(kept, key=lambda t: t.start), terminal
 
-    def _find_people(self, doc: Doc, triggers: list[_Trigger], spans: Any) -> list[_Person]:
+    def _find_people(
+        self, doc: Doc, triggers: list[_Trigger], spans: Any, segment: list[int]
+    ) -> list[_Person]:
         # person words inside a trigger ("before the children were born") or a mention
         # ("staying with friends") say nothing about whose risk it is
         in_trigger = [False] * len(doc)
@@ -625,17 +644,41 @@ class ContextQualifier:
         chosen += self._find_names(doc, taken, chosen)
         chosen.sort(key=lambda m: m[2])
         chosen = _possessed_by_others(doc, chosen)
+        # a role the note reveals late ("... her dad" after "Nia was seen following her
+        # overdose") holds for the whole note: learn the roles first, then resolve with them
+        _, learned = self._resolve(doc, chosen, plural, segment, {})
+        return self._resolve(doc, chosen, plural, segment, learned)[0]
+
+    def _resolve(
+        self,
+        doc: Doc,
+        chosen: list[tuple[str, str | None, int, int]],
+        plural: set[int],
+        segment: list[int],
+        known: dict[str, str],
+    ) -> tuple[list[_Person], dict[str, str]]:
+        """Each person word with its category, pronouns resolved to their antecedents; and the
+        roles of names learned on the way (``known`` seeds them).
+
+        Someone brought in by an indefinite article inside a sentence ("went to see a mate") is
+        not who a pronoun in a later sentence stands for ("He smokes cannabis most days")."""
         people: list[_Person] = []
-        # [category, gender, plural, name] of the person words so far
+        # [category, gender, plural, name, segment or None] of the person words so far; the
+        # segment is set only for an indefinite person word inside its sentence
         antecedents: list[list[Any]] = []
-        learned: dict[str, str] = {}  # names whose role "his mum" revealed
+        learned = dict(known)  # names whose role "his mum" revealed
         default = self.subject_rules.data.pronoun_default if self.subject_rules else None
         for k, (category, gender, start, end) in enumerate(chosen):
             name = doc[start].lower_ if category == UNKNOWN else None
             category = learned.get(name, category) if name else category
             if category == "pronoun":
                 antecedent = next(
-                    (a for a in reversed(antecedents) if not a[2] and a[1] in (None, gender)), None
+                    (
+                        a
+                        for a in reversed(antecedents)
+                        if not a[2] and a[1] in (None, gender) and a[4] in (None, segment[start])
+                    ),
+                    None,
                 )
                 category = antecedent[0] if antecedent else default.value if default else None
                 # "his mum", "her dad": whoever "his" stands for is a child of the case
@@ -650,7 +693,14 @@ class ContextQualifier:
                 if category is None:
                     continue
             elif category != "reset":
-                antecedents.append([category, gender, start in plural, name])
+                article = start if doc[start].lower_ in ("a", "an") else start - 1
+                indefinite = (
+                    article > 0
+                    and doc[article].lower_ in ("a", "an")
+                    and segment[article - 1] == segment[start]
+                )
+                where = segment[start] if indefinite else None
+                antecedents.append([category, gender, start in plural, name, where])
             after = end + 1 if end + 1 < len(doc) and doc[end].lower_ in AUXILIARIES else end
             speaker = (
                 category in SPEAKER_CATEGORIES
@@ -658,7 +708,7 @@ class ContextQualifier:
                 and doc[after].lower_ in self._speech
             )
             people.append(_Person(start, end, category, speaker))
-        return people
+        return people, learned
 
     def _is_name(self, doc: Doc, i: int) -> bool:
         token = doc[i]
@@ -696,9 +746,9 @@ class ContextQualifier:
         alias: dict[str, str] = {}
         for start, end in spans:
             key = doc[start].lower_
-            # "Mum (Sarah)" / "Mum Sarah" / "Mr Jones"
+            # "Mum (Sarah)" / "Mum Sarah" / "Mr Jones" / "Pupil: Leon Carter"
             before = role_end.get(start) or (
-                role_end.get(start - 1) if doc[start - 1].text == "(" else None
+                role_end.get(start - 1) if doc[start - 1].text in ("(", ":") else None
             )
             # "Sarah (mum)"
             after = role_at.get(end + 1) if end + 1 < len(doc) and doc[end].text == "(" else None
@@ -708,16 +758,7 @@ class ContextQualifier:
                 if end + 1 < len(doc) and doc[end].text == "'s" and role_at.get(end + 1) == "parent"
                 else None
             )
-            # "[PERSON_21] (11)", "Kai (15, care leaver)": an age under 18 is a child's
-            k = end + 1 if end < len(doc) and doc[end].text == "]" else end
-            aged = (
-                "child"
-                if k + 1 < len(doc)
-                and doc[k].text == "("
-                and doc[k + 1].text.isdecimal()
-                and int(doc[k + 1].text) < ADULT_AGE
-                else None
-            )
+            aged = "child" if _aged_under(doc, end, ADULT_AGE) else None
             role = before or after or owner or aged
             if role and key not in alias:
                 alias[key] = role
@@ -734,7 +775,7 @@ class ContextQualifier:
         segment = _segments(doc)
         correct_typos(doc, self._typos)
         triggers, terminal = self._find_triggers(doc)
-        people = self._find_people(doc, triggers, spans)
+        people = self._find_people(doc, triggers, spans, segment)
         for span in spans:
             self._qualify(span, segment, triggers, terminal, people)
         return doc
