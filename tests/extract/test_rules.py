@@ -44,7 +44,8 @@ CONTEXT_RULE_IDS = [
     "hist_backward", "neg_never_been", "hist_section_heading", "hist_history_after",
     "hist_year", "hist_year_after", "hyp_conditional", "hyp_risk_of", "hyp_may_be_at_risk",
     "hyp_future_plan", "hyp_section_heading", "hyp_if_after", "hyp_backward",
-    "subj_victim_of_offence", "subj_witnessed_abuse", "pseudo_not_negation", "terminators",
+    "subj_victim_of_offence", "subj_witnessed_abuse", "pseudo_month_may", "pseudo_not_negation",
+    "terminators",
 ]  # fmt: skip
 SUBJECT_RULE_IDS = [
     "parent_female", "parent_male", "parent_neutral", "parent_plural", "child_neutral",
