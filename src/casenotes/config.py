@@ -298,6 +298,11 @@ DEFAULT_CASE_REFERENCE_FORMATS: tuple[CaseReferenceFormat, ...] = (
             "reference",
             "reference no",
             "reference number",
+            "id",
+            "incident",
+            "hospital no",
+            "hospital number",
+            "mrn",
             "log",
             "log no",
             "occurrence",
@@ -318,6 +323,14 @@ DEFAULT_CASE_REFERENCE_FORMATS: tuple[CaseReferenceFormat, ...] = (
             "niche",
             "athena",
         ),
+    ),
+    CaseReferenceFormat(
+        # A hospital or agency number written in two parts after its label: "Hospital no: RR8
+        # 441027", "MRN: KX4 552019" (letters and a digit first, so never "ID 1234567" whole)
+        name="labelled_spaced_reference",
+        pattern=r"(?<![\w/.:£$+-])[A-Z]{1,3}\d{1,3} \d{5,8}(?![\w/-]|[.,]\d| \d)",
+        score=0.1,
+        context=("hospital no", "hospital number", "mrn", "unit no", "ref", "reference", "id"),
     ),
     CaseReferenceFormat(
         name="family_court_case_number",  # MA24C00123, LS23P00456

@@ -76,6 +76,29 @@ def people(recognizer, text):
         ("hv to jade. she was up and dressed.", ["jade"]),
         ("jade said shes been feeling low.", ["jade"]),
         ("Name: Tyler-Jay Hollis (Year 5)", ["Tyler-Jay Hollis"]),
+        # a name announced or quoted after a role; after a possessive role without its
+        # apostrophe; in capitals before a job title; initials closing a note
+        ('He mentioned someone called "Smudge" from the park.', ["Smudge"]),
+        ('Mum\'s partner "T" shouted at him.', ["T"]),
+        ("stayed at nans (rita) over the weekend", ["rita"]),
+        ("STATEMENT OF FOLA ADEYEMI, SOCIAL WORKER", ["FOLA ADEYEMI"]),
+        ("Will review at the next visit. TK", ["TK"]),
+        ("will ring back later.\njb", ["jb"]),
+        # near misses: a quoted word, ages in brackets, a heading, closing words, carers,
+        # seasons, a role in brackets, a role label before no name, a car before its plate
+        ('Her friend "said" nothing to staff.', []),
+        ("Both brothers (aged 3 and 5) present.", []),
+        ("FINAL REPORT, SOCIAL WORKER", []),
+        ("Case closed. NFA", []),
+        ("Mum is ok. CSC", []),
+        ("Referred back to CSC. SO", ["SO"]),
+        ("Passed to the MASH.\nSW", []),
+        ("Seen at home. ok", []),
+        ("Placed with foster carers in Leeds.", []),
+        ("Attendance letter for spring term.", []),
+        ("Helen is Team Manager (chair) today.", ["Helen"]),
+        ("Contact with mum: weekly, supervised.", []),
+        ("A blue Toyota Yaris AB12 CDE was seen.", []),
         # near misses: ages of things, infinitives, roles and acronyms in brackets
         ("Section (47) enquiry and Year (7) group.", []),
         ("He was asked to carry a package.", []),
@@ -122,6 +145,12 @@ def test_propagation_finds_other_occurrences_in_any_case():
     text = "Jayden was seen. Later JAYDEN and jayden's sister. Mrs Jaydenson no."
     found = propagate_names(text, ["Jayden"], taken=[(0, 6)])
     assert [text[s:e] for s, e in found] == ["JAYDEN", "jayden"]
+
+
+def test_propagation_takes_a_possessive_without_its_apostrophe():
+    text = "Kai was there. Found at kais mates flat. Ross is his cousin."
+    found = propagate_names(text, ["Kai", "Ros"], taken=[(0, 3)])
+    assert [text[s:e] for s, e in found] == ["kai"]  # never "Ros" inside "Ross"
 
 
 def test_a_full_name_passes_on_its_first_name_even_when_it_is_a_word():

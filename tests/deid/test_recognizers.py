@@ -131,6 +131,10 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("email kelly.smith@hotmail.co.uk", "USERNAME", []),  # e-mail, not a handle
     ("she talks to friends on snap with her phone", "USERNAME", []),
     ("she was @home all day", "USERNAME", []),
+    # a handle in brackets after the platform, or a handle-shaped word shortly after it
+    ("His Snapchat (kel.z99) shows him with cash", "USERNAME", ["kel.z99"]),
+    ("wouldn't show his snap at first, then showed me - dee_jay04.", "USERNAME", ["dee_jay04"]),
+    ("see the file note_v2 on the system", "USERNAME", []),  # no platform before it
     # VEHICLE_REGISTRATION
     ("car reg AB12 CDE", "VEHICLE_REGISTRATION", ["AB12 CDE"]),
     ("seen getting into YR67ABC", "VEHICLE_REGISTRATION", ["YR67ABC"]),
@@ -189,6 +193,13 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("Rahima Begum, 27, DOB on file; Uddin (husband), 33", "AGE", ["27", "33"]),
     ("her cousin Bilal is 23. baby Hope, 12 days old", "AGE", ["23", "12"]),
     ("It is 10. Years 9, 10, 11. Attendance is 54%. Year (7)", "AGE", []),
+    # after a role or a name in capitals, in brackets with more after it, after a dotted DOB
+    ("Present: Dana (mum, 31), Rob (dad)", "AGE", ["31"]),
+    ("Passenger was Tom HALE, 15, who said", "AGE", ["15"]),
+    ("Siblings: Amrit (19, lives at home)", "AGE", ["19"]),
+    ("D.O.B. 03.04.2011 (13)", "AGE", ["13"]),
+    ("Baby (Ella-Rose, about 6 months) is well", "AGE", ["6"]),
+    ("Referral Order (9 months) made; Year 8, 12 pupils", "AGE", []),
     # ADDRESS (postcode separate)
     ("lives at 12 Station Road.", "ADDRESS", ["12 Station Road"]),
     ("14a Kingsmead Close, Leeds LS6 2AB", "ADDRESS", ["14a Kingsmead Close, Leeds"]),
@@ -205,6 +216,20 @@ CASES: list[tuple[str, str, list[str]]] = [
     ),
     ("12 Station Road, Mum said", "ADDRESS", ["12 Station Road"]),
     ("attended 2 Family Court hearings", "ADDRESS", []),
+    # a letterhead block before a postcode: street without a number, a named building
+    ("Oakwood Primary\nMill Lane, Derby DE1 2AB\nTel", "ADDRESS", ["Mill Lane, Derby"]),
+    (
+        "The Old Rectory, Church Road, Ledbury HR8 1AB.",
+        "ADDRESS",
+        ["The Old Rectory, Church Road, Ledbury"],
+    ),
+    (
+        "Beck House, 21 Kirkgate, Wakefield WF1 1AB",
+        "ADDRESS",
+        ["Beck House, 21 Kirkgate, Wakefield"],
+    ),
+    ("Harris Academy, Peckham SE15 5DZ", "ADDRESS", []),  # a school and a town
+    ("Lives in Leeds LS9 7PJ", "ADDRESS", []),
     ("in Flat 3 with mum", "ADDRESS", []),
     ("3 children", "ADDRESS", []),
     # ADDRESS: US and foreign addresses, PO boxes, forces mail
@@ -264,6 +289,11 @@ CASES: list[tuple[str, str, list[str]]] = [
         ["A4471DK", "R1184203/2"],
     ),
     ("incident in 2024, ref 12/03/2024, log 10:00, ref S47", "CASE_REFERENCE", []),
+    # after "ID" and "incident"; a hospital number in two parts after its label
+    ("Contact ID: AB-23-004512", "CASE_REFERENCE", ["AB-23-004512"]),
+    ("Constabulary, incident WY-20240115-0092.", "CASE_REFERENCE", ["WY-20240115-0092"]),
+    ("Hospital no: KX4 552019", "CASE_REFERENCE", ["KX4 552019"]),
+    ("ID badge shown; Hospital no longer involved, Year 8 12 pupils", "CASE_REFERENCE", []),
     # ORGANIZATION
     (
         "attends St Mary's C of E Primary School",

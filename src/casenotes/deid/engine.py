@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from casenotes.config import DeidConfig
 from casenotes.deid.allowlist import AllowList
 from casenotes.deid.person import (
+    BEFORE_REGISTRATION,
     NEVER_NAMES,
     ROLES_AND_TITLES,
     PersonCueRecognizer,
@@ -185,18 +186,26 @@ class Analyzer:
 
         class _PlausibleSpacyRecognizer(SpacyRecognizer):
             """spaCy calls many capitalised words PERSON ("Attendance", "Email", "Query Mum").
-            Its PERSON spans are kept only when some word could be a name, with a leading title
-            moved outside the span ("Mr {Shah}"). Filtering here, before Presidio drops spans
-            contained in others, keeps the name cues' own finds."""
+            Its PERSON spans are kept only when some word could be a name, and not when a
+            model name with a digit precedes a registration ("Audi A3, reg NX19 BKV"), with a
+            leading title moved outside the span ("Mr {Shah}"). Filtering here, before Presidio
+            drops spans contained in others, keeps the name cues' own finds."""
 
             def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
                 kept = []
                 for result in super().analyze(text, entities, nlp_artifacts):
                     if result.entity_type == PiiLabel.PERSON.value:
                         result = _without_title(text, result)
-                        if result is None or not any(
-                            plausible_name(word, known_words)
-                            for word in name_tokens(text[result.start : result.end])
+                        if (
+                            result is None
+                            or not any(
+                                plausible_name(word, known_words)
+                                for word in name_tokens(text[result.start : result.end])
+                            )
+                            or (  # a model ("Audi A3") before a registration
+                                BEFORE_REGISTRATION.match(text, result.end)
+                                and any(c.isdigit() for c in text[result.start : result.end])
+                            )
                         ):
                             continue
                     kept.append(result)

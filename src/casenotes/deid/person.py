@@ -220,9 +220,13 @@ LOWERCASE_TITLES = frozenset({"mr", "mrs", "ms", "mx", "dr"})
 # Contact verbs that also take an infinitive: "asked to carry", "told to leave"
 INFINITIVE_CUES = frozenset({"asked", "told"})
 # A nickname announced: 'calling him "Big A"', 'known as "Kez"', 'aka "Tiny"'
+# 'someone called "Skinny"', 'a male named "Tiny"', and a quoted name after a role: 'mum's
+# partner "J"', 'her boyfriend "Deano"'
 NICKNAME_CUE = re.compile(
     r"(?:call(?:ing|s|ed)\s+(?:him|her|them)(?:self|selves)?|known\s+as|nicknamed|goes\s+by"
-    r"|a\.?k\.?a\.?)\s+[\"“'‘]([^\"“”'‘’\n]{1,24})[\"”'’]",
+    r"|a\.?k\.?a\.?|(?P<loose>(?:someone|somebody|male|man|boy|lad|guy|girl|woman|female"
+    r"|person)\s+(?:called|named)|partner|boyfriend|girlfriend|friend|cousin|uncle|brother"
+    r"|sister|neighbour))\s+[\"“'‘](?P<value>[^\"“”'‘’\n]{1,24})[\"”'’]",
     re.IGNORECASE,
 )
 # A bracketed age after a name: "mason (7)", "Aryan (7 yrs)", "Dilan (12)"
@@ -237,8 +241,23 @@ NICKNAME_IN_BRACKETS = re.compile(
 LETTER_NICKNAME = re.compile(r"^(?:lil|big|little)\s+([A-Za-z])$", re.IGNORECASE)
 # The author's initials closing a note: "... no role for statutory services. (AB)"
 SIGN_OFF_INITIALS = re.compile(r"\(([A-Z]{2,3})\)\s*$")
+# ... or standing alone after the last sentence or on the last line: "... on 5 August. SO",
+# "... ring me b4 they go. cw", "Plan agreed.\nRM"
+SIGN_OFF_ALONE = re.compile(r"(?:(?<=[.!?)\]])[ \t]+|\n[ \t]*)([A-Z]{2,3}|[a-z]{2,3})[ \t]*$")
+# Capitals that close a note and are no initials
+NOT_SIGN_OFFS = frozenset({"ok", "no", "yes", "end", "all", "etc", "tbc", "nfa", "ta", "thx", "xx"})
 INITIALS_NAME = re.compile(r"^[A-Z]J$")  # AJ, CJ, JJ, TJ: nicknames from initials
-SEASONS_AND_MONTHS = frozenset({"summer", "autumn", "april", "may", "june", "august"})
+SEASONS_AND_MONTHS = frozenset(
+    {"summer", "autumn", "spring", "winter", "april", "may", "june", "august"}
+)
+# Nouns after which a word that is also a name is a modifier: "foster carers", "foster placement"
+NOT_AFTER_NAME = frozenset({"carer", "carers", "care", "placement", "placements", "parent"})
+# A make or model straight before a registration is no name: "Toyota Prius WU67 KHN", "Audi A3,
+# reg NX19 BKV"
+BEFORE_REGISTRATION = re.compile(
+    r"(?:[ \t]+[A-Z]\w{0,3})?,?[ \t]+(?:(?i:reg(?:istration)?\.?(?: no\.?)?:?)[ \t]*)?"
+    r"[A-Z]{2}\d{2}[ ]?[A-Z]{3}\b"
+)
 # Words after which a lower-case first name is a person: "for george", "w/ harry", "that amy"
 PERSON_BEFORE = frozenset(
     {"for", "with", "w/", "to", "from", "regarding", "re", "about", "and", "&", "that", "see"}
@@ -499,6 +518,8 @@ COMMON_WORDS = frozenset(
         "soon",
         "still",
         "summer",
+        "spring",
+        "winter",
         "sun",
         "sunny",
         "than",
@@ -824,8 +845,12 @@ class PersonCueRecognizer(EntityRecognizer):
                 and doc[nxt].lower_ not in ROLES_AND_TITLES
             ):
                 found = (i, nxt + 1, 0.6, "nickname")
-            # Role + bracketed name: "Mum (Summer)", "brother (kai)"
-            elif lower in ROLE_CUES and nxt + 2 < n and doc[nxt].text == "(":
+            # Role + bracketed name: "Mum (Summer)", "brother (kai)", "at nans (jean)"
+            elif (
+                (lower in ROLE_CUES or (lower[-1:] == "s" and lower[:-1] in ROLE_CUES))
+                and nxt + 2 < n
+                and doc[nxt].text == "("
+            ):
                 end = nxt + 1
                 while end < min(n, nxt + 4) and _is_name_word(doc[end].text):
                     end += 1
@@ -834,7 +859,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 if (
                     first < end < n
                     and doc[end].text == ")"
-                    and not words & ROLE_CUES
+                    and not words & (ROLE_CUES | BRACKET_ROLES)  # "Team Manager (chair)"
                     and not words & stop_words()  # "(on file)", "(DOB on file)"
                     and not (len(words) > 1 and all(map(self._english, words)))  # "(school age)"
                 ):
@@ -846,7 +871,15 @@ class PersonCueRecognizer(EntityRecognizer):
                 found = (j, max(end, j + 1), 0.7, "role_apposition")
             # Header and form labels: "Author: Rayyan Gallagher", "Recorded by KING, Rocky",
             # "Name: rami ibrahim", "Child: mills, alexander" (the label is trusted: any case)
-            elif nxt < n and (lower in LABEL_CUES or (lower in ROLE_CUES and doc[nxt].text == ":")):
+            elif nxt < n and (
+                lower in LABEL_CUES
+                or (  # "Mum: Sarah Jones", not "Contact with mum: monthly, supervised"
+                    lower in ROLE_CUES
+                    and doc[nxt].text == ":"
+                    and nxt + 1 < n
+                    and self._apposed_name(doc[nxt + 1], lexicon)
+                )
+            ):
                 j = nxt
                 while j < n and doc[j].text in {":", "by", "-", "–"} and j - nxt < 2:
                     j += 1
@@ -880,9 +913,23 @@ class PersonCueRecognizer(EntityRecognizer):
                 and lower not in ROLES_AND_TITLES
                 and lower not in stop_words()
                 and lower not in self.not_subjects
-                and (lower in lexicon or (token.is_title and self._unknown(lower)))
+                and (
+                    lower in lexicon
+                    or ((token.is_title or token.is_upper) and self._unknown(lower))
+                )
             ):
-                found = (i, nxt, 0.7, "name_before_title")
+                # with the name words before it, written the same way: "ADAEZE NWOSU, SOCIAL
+                # WORKER", "Dawn Ellis, Team Manager"
+                start = i
+                while (
+                    start > max(0, i - 2)
+                    and _is_name_word(doc[start - 1].text)
+                    and (doc[start - 1].is_upper if token.is_upper else doc[start - 1].is_title)
+                    and doc[start - 1].lower_ not in NEVER_NAMES | stop_words()
+                    and doc[start - 1].lower_ not in self.not_subjects
+                ):
+                    start -= 1
+                found = (start, nxt, 0.7, "name_before_title")
             # A name before a bracketed role: "Holly Gill (SW)", "holly gill (DSL)"
             elif self._role_in_brackets_after(doc, text, i):
                 end = self._label_run(doc, i, limit=3)
@@ -995,7 +1042,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 and len(lower) >= 3
                 and i > 0
                 and doc[i - 1].lower_ in PERSON_BEFORE
-                and not (nxt < n and doc[nxt].lower_ in DETERMINERS)
+                and not (nxt < n and doc[nxt].lower_ in DETERMINERS | NOT_AFTER_NAME)
                 and (
                     (
                         lower not in COMMON_WORDS
@@ -1018,6 +1065,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 and lower not in NEVER_NAMES
                 and lower not in stop_words()
                 and not self._word_form(lower)
+                and not (nxt < n and doc[nxt].lower_ in NOT_AFTER_NAME)
             ):
                 found = (i, i + 1, 0.5, "lowercase_name")
             # A lexicon first name, capitalised, not at a sentence start, not a common word
@@ -1039,6 +1087,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 and token.text.isalpha()
                 and lower not in NOT_NAMES
                 and not (nxt < n and doc[nxt].text in {"-", "‐"} and not token.whitespace_)
+                and not BEFORE_REGISTRATION.match(text, token.idx + len(token.text))
                 and self._unknown(lower, slips=True)
             ):
                 end = self._name_run(doc, i, capitalised=True)
@@ -1060,12 +1109,31 @@ class PersonCueRecognizer(EntityRecognizer):
         close a note ("(AB)")."""
         found = []
         for match in NICKNAME_CUE.finditer(text):
-            words = match.group(1).split()
+            words = match.group("value").split()
+            if match.group("loose") and not (words and words[0][:1].isupper()):
+                continue  # 'her friend "said" no': only a capitalised name after those cues
             if words and words[0].lower() not in stop_words() and len(words) <= 3:
-                found.append(self._result(match.start(1), match.end(1), 0.7, "nickname"))
+                start, end = match.span("value")
+                found.append(self._result(start, end, 0.7, "nickname"))
         sign_off = SIGN_OFF_INITIALS.search(text)
         if sign_off and sign_off.group(1).lower() not in self.not_subjects:
             found.append(self._result(sign_off.start(1), sign_off.end(1), 0.6, "sign_off"))
+        elif (alone := SIGN_OFF_ALONE.search(text)) is not None:
+            initials = alone.group(1)
+            lower = initials.lower()
+            if (
+                lower not in NOT_SIGN_OFFS
+                and lower not in ROLES_AND_TITLES  # "... to the MASH.\nSW"
+                and (
+                    # capitals: any initials ("SO", "AM") but a service's ("CSC")
+                    (initials.isupper() and lower not in self.not_subjects - stop_words())
+                    or (  # lower case: "cw", "kp" (two letters), never a word ("end", "bye")
+                        lower not in stop_words()
+                        and (len(lower) == 2 or lower not in self.known_words)
+                    )
+                )
+            ):
+                found.append(self._result(alone.start(1), alone.end(1), 0.6, "sign_off"))
         return found
 
     def _nickname_in_brackets(
@@ -1306,7 +1374,12 @@ def propagate_names(
             alternatives = "|".join(re.escape(form) for form in sorted(forms))
             pattern = re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w-])")
         else:
-            pattern = re.compile(rf"(?<![\w'’-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+            # a possessive without its apostrophe too ("at kais mates flat"), when the name
+            # with an "s" is no word or other name ("Ros" stays out of "Ross")
+            plural = lower + "s"
+            bare_s = len(lower) >= 3 and plural not in known_words and plural not in first_names()
+            after = r"(?![\w-])|s(?![\w'’-])" if bare_s else r"(?![\w-])"
+            pattern = re.compile(rf"(?<![\w'’-]){re.escape(name)}(?={after})", re.IGNORECASE)
         for match in pattern.finditer(text):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken + found):

@@ -47,6 +47,20 @@ _TOWN = (
     r"(?=\s*(?:[.,;:)\]\n]|$|\s[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b)"
     r"|\s+(?:on|at|in|by|for|with|from|to|and|since|until|before|after)\s))?"
 )
+# An address block ending in a full UK postcode, its street given without a number or its
+# building named: "Dial Street, Leeds LS9 7PJ", "The Old Vicarage, Castle Road, Kenilworth CV8
+# 1NG", "Merrion House, 110 Merrion Centre, Leeds LS2 8BB", "48 Parkway, New Addington, Croydon
+# CR0 0JA". It starts at a numbered piece, a street or building, or "The ..." (never at a person
+# or a school before it) and runs over up to two more comma-separated pieces to the postcode,
+# which is left to the postcode recognizer.
+_LINE_NAME = rf"{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,2}}"  # on one line
+_PIECE = rf"(?:{_NUM}[ \t]+)?{_LINE_NAME}"
+_BEFORE_POSTCODE = (
+    rf"(?<![\w/.:£$-])(?:{_NUM},?[ \t]+{_LINE_NAME}|{_LINE_NAME}[ \t]+"
+    rf"(?:{_alternation(STREET_SUFFIXES + BUILDING_KINDS)})|The[ \t]+{_LINE_NAME})"
+    rf"(?:,[ \t]*{_PIECE}){{0,2}}"
+    r"(?=[ \t]+[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b)"
+)
 # Foreign streets. A word of any script ("Søndergade", "Μεγάλη"); capitals are checked in code.
 _LETTER = r"[^\W\d_]"
 _UWORD = rf"{_LETTER}+(?:['’-]{_LETTER}+)*"
@@ -138,6 +152,7 @@ class UkAddressRecognizer(UkRecognizer):
             regex=re.compile(rf"(?<![\w/.:£$-])(?:{_BUILDING}{_SEP})?{_STREET}{_TOWN}"),
             score=0.6,
         ),
+        Rule(name="address_before_postcode", regex=re.compile(_BEFORE_POSTCODE), score=0.6),
         Rule(name="address_foreign_street", regex=re.compile(_FOREIGN), score=0.6),
         Rule(
             name="address_foreign_number_first",

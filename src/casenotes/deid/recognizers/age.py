@@ -20,7 +20,8 @@ _DURATION_BEFORE = re.compile(
 NOT_A_NAME = words(
     """Section Sections Year Years Para Paragraph Step Page Pages Appendix Room Flat Act Part
     Schedule Regulation Rule Article Point Item Question Level Stage Tier Grade Key Note Notes
-    Class Group Week Weeks Day Days Chapter Table Figure Option Box Line Form"""
+    Class Group Week Weeks Day Days Chapter Table Figure Option Box Line Form Order Orders
+    Sentence Licence Notice Programme Course"""
 )
 
 
@@ -81,18 +82,22 @@ class UkAgeRecognizer(UkRecognizer):
         Rule(
             name="age_in_brackets",  # "Jay (14)", "mason (7)", "KOWALCZYK (3)", "Johnny (14
             # months)", "DOB 08/12/2007 (16)", '("Maggie", 12)', "(Alexandru, 9 months)"
+            # '"Gurjit (19, lives at home)", "D.O.B. 25.12.2009 (15)", "(Mary-Ellen, about 8
+            # months)"
             regex=re.compile(
-                rf"(?:\b(?P<name>[A-Za-z][A-Za-z'’-]+)|\d{{2}}/\d{{2}}/\d{{2,4}})\s?\("
-                rf"(?:[\"“]?[A-Z][\w'’-]*[\"”]?,\s*)?{_N}"
-                r"(?:\s?(?i:months?|mths?|weeks?|wks?|days?|yrs?|years?|y|m))?\)"
+                rf"(?:\b(?P<name>[A-Za-z][A-Za-z'’-]+)|\d{{2}}([/.-])\d{{2}}\2\d{{2,4}})\s?\("
+                rf"(?:[\"“]?[A-Z][\w'’-]*[\"”]?,\s*)?(?:(?i:about|approx\.?|around|aged)\s)?{_N}"
+                r"(?:\s?(?i:months?|mths?|weeks?|wks?|days?|yrs?|years?|y|m))?(?:\)|,\s)"
             ),
             score=0.5,
         ),
         Rule(
-            name="age_after_name",  # "Rahima Begum, 27, DOB", "Uddin (husband), 33", "Bilal is 23."
+            # "Rahima Begum, 27, DOB", "Uddin (husband), 33", "Bilal is 23.", "Andrei POPESCU, 15,",
+            # "(mum, 29)", "(Reece Atkinson, 19)"
+            name="age_after_name",
             regex=re.compile(
-                rf"(?:(?<=[a-z)”\"]),\s|\b(?P<subject>[A-Z][a-z'’-]+|(?i:he|she))\s+(?:is|was)\s+){_N}"
-                r"(?=\s*(?:[,.;]|\n|$)(?!\d))"
+                rf"(?:(?<=[A-Za-z)”\"]),\s|\b(?P<subject>[A-Z][a-z'’-]+|(?i:he|she))\s+(?:is|was)\s+)"
+                rf"{_N}(?=\s*(?:[,.;]|\n|$)(?!\d)|\))"
             ),
             score=0.5,
         ),

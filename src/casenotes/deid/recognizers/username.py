@@ -31,6 +31,10 @@ _NOT_HANDLES = words(
     recently regularly
     """
 )
+_PLATFORM_WORDS = (
+    "snap", "snapchat", "insta", "instagram", "ig", "tiktok", "tik tok", "twitter", "facebook",
+    "fb", "discord", "telegram", "kik", "threads", "youtube", "twitch", "handle", "username",
+)  # fmt: skip
 _AT_NOT_HANDLES = frozenset({"home", "school", "work", "college", "nans", "mums", "dads"})
 
 
@@ -58,10 +62,22 @@ class UkUsernameRecognizer(UkRecognizer):
             name="platform_handle",
             regex=re.compile(
                 rf"\b(?:{_PLATFORMS})\b(?:\s*(?:name|handle|username|id|account))?"
-                rf"(?P<sep>\s*[:\-–=]\s*|\s+(?:is\s+|as\s+)?)(?P<value>@?{_HANDLE})",
+                rf"(?P<sep>\s*[:\-–=(]\s*|\s+(?:is\s+|as\s+)?)(?P<value>@?{_HANDLE})",
                 re.IGNORECASE,
             ),
             score=0.8,
+        ),
+        Rule(
+            # A handle-shaped word (letters joined by "_" or "." to more letters or digits, with
+            # a digit or "_") a little after a platform's name: "his Snapchat at first, then
+            # showed me - kacperr_ls9"
+            name="handle_near_platform",
+            regex=re.compile(
+                r"(?<![\w.@/+-])(?=[\w.]*(?:_|\d))[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+"
+                r"(?![\w@]|\.\w)"
+            ),
+            score=0.1,
+            context=_PLATFORM_WORDS,
         ),
         Rule(
             name="at_handle",
