@@ -1,5 +1,6 @@
 """The whole de-identification engine on the real spaCy model and Presidio (loaded once)."""
 
+import dataclasses
 import json
 import logging
 import os
@@ -300,3 +301,13 @@ def test_cli_deidentify_writes_the_same_with_one_or_two_processes(tmp_path):
     assert outputs[0] == outputs[1]
     # Within a chunk, a case's names still carry from one note to the next.
     assert f'"{PROPAGATION_RECOGNIZER}"' in outputs[0]
+
+
+def test_initials_closing_a_note_go_but_a_service_closing_it_stays(placeholder):
+    note = dataclasses.replace(NOTE, text="Mum is ok, case passed to CSC. SO", note_id="n-so")
+    (out,) = placeholder([note])
+    assert out.text.startswith("Mum is ok, case passed to CSC.")
+    assert out.text.endswith(". [PERSON_1]")
+    note = dataclasses.replace(note, text="Mum is ok. CSC")
+    (out,) = placeholder([note])
+    assert out.text == "Mum is ok. CSC"

@@ -90,7 +90,6 @@ def people(recognizer, text):
         ("Both brothers (aged 3 and 5) present.", []),
         ("FINAL REPORT, SOCIAL WORKER", []),
         ("Case closed. NFA", []),
-        ("Mum is ok. CSC", []),
         ("Referred back to CSC. SO", ["SO"]),
         ("Passed to the MASH.\nSW", []),
         ("Seen at home. ok", []),
