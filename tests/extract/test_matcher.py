@@ -62,6 +62,9 @@ HITS = [
     ("Dad reported her missing at 11pm.", "reported her missing", "missing"),
     ("Police found him in possession of cannabis.", "possession of cannabis", "offending"),
     ("He has been placed in supported accommodation.", "supported accommodation", "housing"),
+    ("Mum is open to CMHT.", "open to CMHT", "mental_health"),
+    ("She was seen by the perinatal team.", "seen by the perinatal team", "mental_health"),
+    ("Dad has a crisis team referral.", "a crisis team referral", "mental_health"),
 ]
 
 NEAR_MISSES = [
@@ -92,6 +95,11 @@ NEAR_MISSES = [
     ("The Exploitation Team will attend the meeting.", "exploitation"),
     ("Dr Shah, Consultant Psychiatrist, wrote to the GP.", "mental_health"),
     ("He was missing from lessons on Friday.", "missing"),
+    ("SW to update CMHT by Friday.", "mental_health"),
+    ("The perinatal team will attend the review.", "mental_health"),
+    # a note's title is not a mention; the same words in its text are
+    ("Referral Order - closing summary\nAll sessions attended.", "offending"),
+    ("Strategy Meeting (Exploitation) - Kai\nPolice shared intelligence.", "exploitation"),
 ]
 
 
@@ -145,3 +153,11 @@ def test_offsets_point_into_the_original_text(nlp):
 def test_rule_id_is_kept_on_each_span(nlp):
     doc = nlp("Mum said the DV was in May; the flat has damp.")
     assert [s._.risk_rule for s in doc.spans["risks"]] == ["da_abbreviations", "housing_core_terms"]
+
+
+def test_title_words_are_mentions_in_the_text_and_in_a_title_with_a_sentence(extract):
+    assert [m[1] for m in extract("Closing summary\nKai completed his referral order.")] == [
+        "offending"
+    ]
+    # a first line that is a sentence is not a title
+    assert "offending" in [m[1] for m in extract("Kai is on a referral order.\nSeen today.")]

@@ -272,20 +272,28 @@ def correct_typos(doc: Doc, typos: TypoIndex) -> None:
                 doc[i].norm_ = corrected
 
 
+TITLE_MAX_TOKENS = 12
+
+
 def _is_heading(doc: Doc, start: int, end: int) -> bool:
     """True for a match that starts a line or sentence and is followed by a colon ("Alcohol:"),
-    or that ends the note's title line after a dash ("POLICE NOTIFICATION - MISSING PERSON")."""
+    or that is in the note's title: a short first line with no sentence end, followed by more
+    lines ("POLICE NOTIFICATION - MISSING PERSON", "Strategy Meeting (Exploitation) - Connor",
+    "Referral Order - closing summary")."""
     if end < len(doc) and doc[end].text in HEADING_MARKS:
         if start == 0:
             return True
         before = doc[start - 1].text
         return NEWLINE in before or before in {"-", "*", "•", "."}
+    if start >= TITLE_MAX_TOKENS:
+        return False
+    first_tokens = range(min(len(doc), TITLE_MAX_TOKENS + 1))
+    line_end = next((i for i in first_tokens if NEWLINE in doc[i].text), None)
     return (
-        start > 0
-        and end < len(doc)
-        and doc[start - 1].text in TITLE_DASHES
-        and NEWLINE in doc[end].text
-        and not any(NEWLINE in t.text for t in doc[:start])
+        line_end is not None
+        and end <= line_end <= TITLE_MAX_TOKENS
+        and line_end < len(doc) - 1
+        and not any(t.text in SENTENCE_ENDS for t in doc[:line_end])
     )
 
 
