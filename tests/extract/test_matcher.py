@@ -65,6 +65,7 @@ HITS = [
     ("Mum is open to CMHT.", "open to CMHT", "mental_health"),
     ("She was seen by the perinatal team.", "seen by the perinatal team", "mental_health"),
     ("Dad has a crisis team referral.", "a crisis team referral", "mental_health"),
+    ("He says he is in debt to older males.", "debt to older males", "exploitation"),
 ]
 
 NEAR_MISSES = [
@@ -96,6 +97,7 @@ NEAR_MISSES = [
     ("Dr Shah, Consultant Psychiatrist, wrote to the GP.", "mental_health"),
     ("He was missing from lessons on Friday.", "missing"),
     ("SW to update CMHT by Friday.", "mental_health"),
+    ("His phone was taken by a group of older boys.", "exploitation"),
     ("The perinatal team will attend the review.", "mental_health"),
     # a note's title is not a mention; the same words in its text are
     ("Referral Order - closing summary\nAll sessions attended.", "offending"),

@@ -32,10 +32,10 @@ RISK_RULE_IDS = [
     "offending_abbreviations", "offending_on_suspicion", "offending_everyday_language",
     "offending_core_terms", "offending_drug_supply", "offending_yot_involvement",
     "exploitation_abbreviations", "exploitation_carrying", "exploitation_found_away",
-    "exploitation_core_terms", "missing_abbreviations", "missing_count", "missing_reported",
-    "missing_core_terms", "neglect_abbreviations", "neglect_everyday_language",
-    "neglect_health_and_home", "neglect_core_terms", "exclude_roles_and_services",
-    "exclude_non_risk_senses",
+    "exploitation_older_people", "exploitation_core_terms", "missing_abbreviations",
+    "missing_count", "missing_reported", "missing_core_terms", "neglect_abbreviations",
+    "neglect_everyday_language", "neglect_health_and_home", "neglect_core_terms",
+    "exclude_roles_and_services", "exclude_non_risk_senses",
 ]  # fmt: skip
 CONTEXT_RULE_IDS = [
     "neg_no", "neg_not", "neg_denies", "neg_clause", "neg_no_evidence", "neg_no_longer",
