@@ -370,12 +370,14 @@ _SERVICE_NOUNS = frozenset(
     | {"co-ordinator", "lead", "adviser", "advisor", "nurse", "visitor", "practitioner"}
 )
 _NORMALISE = re.compile(r"[\s\u00a0]+")
+_POSSESSIVE = re.compile(r"['’]s$")
+_WORD_BREAK = re.compile(r"[\s/&,]+")
 
 
 def normalise(text: str) -> str:
     """Lower-case, single-spaced, without surrounding punctuation or a trailing possessive."""
     text = _NORMALISE.sub(" ", text).strip(" .,;:!?()[]\"'").lower()
-    return re.sub(r"['’]s$", "", text)
+    return _POSSESSIVE.sub("", text)
 
 
 class AllowList:
@@ -425,5 +427,5 @@ class AllowList:
         if value in self.terms or LEGISLATION.match(value):
             return True
         # "Mum's partner", "the YOT", "Nan (maternal)": every word a role or service word.
-        words = [w for w in re.split(r"[\s/&,]+", value) if w and w not in {"the", "and", "of"}]
+        words = [w for w in _WORD_BREAK.split(value) if w and w not in {"the", "and", "of"}]
         return bool(words) and all(normalise(w) in self.terms for w in words)

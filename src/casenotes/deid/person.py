@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
@@ -593,6 +593,13 @@ COMMON_WORDS = frozenset(
     ]
 )
 NEVER_NAMES = ROLES_AND_TITLES | COMMON_WORDS | NOT_NAMES
+# Unions the token loop tests often, built once
+_ROLES_TITLES_NOT_NAMES = ROLES_AND_TITLES | NOT_NAMES
+_ROLE_OR_BRACKET_ROLE = ROLE_CUES | BRACKET_ROLES
+_VERBS_AFTER_SUBJECT = FINITE_CUES | PERSON_VERBS
+_SENTENCE_NOUNS_NOT_NAMES = SENTENCE_NOUNS | NOT_NAMES
+_NOT_BEFORE_NAME = DETERMINERS | NOT_AFTER_NAME
+_TITLES_AND_ROLES = TITLES | ROLE_CUES
 _WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]*$")
 
 
@@ -665,6 +672,12 @@ def _initial_before_name(doc, index: int) -> bool:
     return after < len(doc) and doc[after].is_title and _is_name_word(doc[after].text)
 
 
+def _char_span(tokens, start: int, end: int) -> tuple[int, int]:
+    """The characters of tokens ``start`` to ``end`` (exclusive), as a spaCy span has them."""
+    last = tokens[end - 1]
+    return tokens[start].idx, last.idx + len(last.text)
+
+
 def _sentence_start(doc, index: int) -> bool:
     if index == 0:
         return True
@@ -715,6 +728,7 @@ class PersonCueRecognizer(EntityRecognizer):
         self.known_words = known_words | stop_words()
         # words of allow-listed terms and collective nouns: "School said", "Staff agreed"
         self.not_subjects = service_words | COLLECTIVES | stop_words() | ROLES_AND_TITLES
+        self._never_names_or_stop_words = NEVER_NAMES | stop_words()
         super().__init__(supported_entities=[ENTITY], name=NAME, supported_language="en")
 
     def _unknown(self, lower: str, slips: bool = False, missing: bool = False) -> bool:
@@ -807,7 +821,8 @@ class PersonCueRecognizer(EntityRecognizer):
     ) -> list[RecognizerResult]:
         if ENTITY not in entities or nlp_artifacts is None or nlp_artifacts.tokens is None:
             return []
-        doc = nlp_artifacts.tokens
+        # The tokens as a list: indexing a Doc builds a new Token object each time.
+        doc = list(nlp_artifacts.tokens)
         lexicon = first_names()
         results: list[RecognizerResult] = self._announced(text)
         n = len(doc)
@@ -859,7 +874,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 if (
                     first < end < n
                     and doc[end].text == ")"
-                    and not words & (ROLE_CUES | BRACKET_ROLES)  # "Team Manager (chair)"
+                    and not words & _ROLE_OR_BRACKET_ROLE  # "Team Manager (chair)"
                     and not words & stop_words()  # "(on file)", "(DOB on file)"
                     and not (len(words) > 1 and all(map(self._english, words)))  # "(school age)"
                 ):
@@ -901,9 +916,8 @@ class PersonCueRecognizer(EntityRecognizer):
                         after = self._label_run(doc, end + 1, limit=3)
                         if after == end + 1 or not self._apposed_name(doc[end + 1], lexicon):
                             break  # "Recorded by Tyler Baker, duty SW"
-                        span = doc[end + 1 : after]
                         results.append(
-                            self._result(span.start_char, span.end_char, 0.7, "form_label")
+                            self._result(*_char_span(doc, end + 1, after), 0.7, "form_label")
                         )
                         end = resume = after
             # A name before a comma and a job title: "Dawn, Team Manager", "Lee, IRO"
@@ -925,7 +939,7 @@ class PersonCueRecognizer(EntityRecognizer):
                     start > max(0, i - 2)
                     and _is_name_word(doc[start - 1].text)
                     and (doc[start - 1].is_upper if token.is_upper else doc[start - 1].is_title)
-                    and doc[start - 1].lower_ not in NEVER_NAMES | stop_words()
+                    and doc[start - 1].lower_ not in self._never_names_or_stop_words
                     and doc[start - 1].lower_ not in self.not_subjects
                 ):
                     start -= 1
@@ -973,9 +987,9 @@ class PersonCueRecognizer(EntityRecognizer):
                 token.is_title
                 and nxt < n
                 and _sentence_start(doc, i)
-                and doc[nxt].lower_ in FINITE_CUES | PERSON_VERBS
+                and doc[nxt].lower_ in _VERBS_AFTER_SUBJECT
                 and (
-                    (lower in lexicon and lower not in SENTENCE_NOUNS | NOT_NAMES)
+                    (lower in lexicon and lower not in _SENTENCE_NOUNS_NOT_NAMES)
                     or self._unknown(lower, slips=True)
                     or (doc[nxt].lower_ in PERSON_VERBS and self._person_like(token))
                 )
@@ -1002,7 +1016,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 i >= 2
                 and doc[i - 1].lower_ in {"and", "&", "+"}
                 and _is_name_word(token.text)
-                and lower not in ROLES_AND_TITLES | NOT_NAMES
+                and lower not in _ROLES_TITLES_NOT_NAMES
                 and lower not in stop_words()
                 and self._name_before(doc, i - 2, lexicon)
                 and (
@@ -1021,7 +1035,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 and lower not in ROLES_AND_TITLES
                 and lower not in stop_words()
                 and _is_name_word(doc[nxt].text)
-                and doc[nxt].lower_ not in NEVER_NAMES | stop_words()
+                and doc[nxt].lower_ not in self._never_names_or_stop_words
                 and (
                     self._unknown(doc[nxt].lower_)
                     or (
@@ -1037,12 +1051,12 @@ class PersonCueRecognizer(EntityRecognizer):
             elif (
                 token.is_lower
                 and lower in lexicon
-                and lower not in ROLES_AND_TITLES | NOT_NAMES
+                and lower not in _ROLES_TITLES_NOT_NAMES
                 and lower not in stop_words()
                 and len(lower) >= 3
                 and i > 0
                 and doc[i - 1].lower_ in PERSON_BEFORE
-                and not (nxt < n and doc[nxt].lower_ in DETERMINERS | NOT_AFTER_NAME)
+                and not (nxt < n and doc[nxt].lower_ in _NOT_BEFORE_NAME)
                 and (
                     (
                         lower not in COMMON_WORDS
@@ -1099,8 +1113,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 i += 1
                 continue
             start, end, score, rule = found
-            span = doc[start:end]
-            results.append(self._result(span.start_char, span.end_char, score, rule))
+            results.append(self._result(*_char_span(doc, start, end), score, rule))
             i = max(end, i + 1, resume)
         return sorted(results, key=lambda result: result.start)
 
@@ -1194,7 +1207,8 @@ class PersonCueRecognizer(EntityRecognizer):
         return end
 
     def _role_in_brackets_after(self, doc, text: str, i: int) -> bool:
-        if "(" not in text[doc[i].idx : doc[i].idx + 60]:
+        start = doc[i].idx
+        if text.find("(", start, start + 60) < 0:
             return False
         if not _is_name_word(doc[i].text) or doc[i].lower_ in _label_stop_words():
             return False
@@ -1306,14 +1320,15 @@ class PersonCueRecognizer(EntityRecognizer):
 
 
 _SPLIT = re.compile(r"[\s,]+")
+_POSSESSIVE = re.compile(r"['’]s$")
 
 
 def name_tokens(value: str) -> list[str]:
     """The words of a found name worth propagating ("Jayden-Lee Smith's" -> Jayden-Lee, Smith)."""
     words = []
     for word in _SPLIT.split(value):
-        word = re.sub(r"['’]s$", "", word.strip(".()[]\"'"))
-        if len(word) >= 2 and _is_name_word(word) and word.lower() not in TITLES | ROLE_CUES:
+        word = _POSSESSIVE.sub("", word.strip(".()[]\"'"))
+        if len(word) >= 2 and _is_name_word(word) and word.lower() not in _TITLES_AND_ROLES:
             words.append(word)
     return words
 
@@ -1351,6 +1366,23 @@ def propagatable_words(
     ]
 
 
+MAX_CACHED_NAME_PATTERNS = 4096
+
+
+@lru_cache(maxsize=MAX_CACHED_NAME_PATTERNS)
+def _name_pattern(name: str, common: bool, bare_s: bool) -> re.Pattern[str]:
+    """Where ``name`` stands in a text (see :func:`propagate_names`); compiled once per name,
+    as the names of many cases would crowd other patterns out of ``re``'s own small cache."""
+    if len(name) == 1:  # a one-letter nickname, as written, never "t/c" or "T."
+        return re.compile(rf"(?<![\w'’./-]){re.escape(name)}(?![\w'’./-])")
+    if common:  # the word as found, and capitalised ("rami" found -> "Rami" too)
+        forms = {name, name[:1].upper() + name[1:]}
+        alternatives = "|".join(re.escape(form) for form in sorted(forms))
+        return re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w-])")
+    after = r"(?![\w-])|s(?![\w'’-])" if bare_s else r"(?![\w-])"
+    return re.compile(rf"(?<![\w'’-]){re.escape(name)}(?={after})", re.IGNORECASE)
+
+
 def propagate_names(
     text: str,
     names: Iterable[str],
@@ -1367,20 +1399,16 @@ def propagate_names(
     for name in sorted(set(names), key=len, reverse=True):
         lower = name.lower()
         common = lower in COMMON_WORDS or (lower in known_words and lower not in first_names())
-        if len(name) == 1:  # a one-letter nickname, as written, never "t/c" or "T."
-            pattern = re.compile(rf"(?<![\w'’./-]){re.escape(name)}(?![\w'’./-])")
-        elif common:  # the word as found, and capitalised ("rami" found -> "Rami" too)
-            forms = {name, name[:1].upper() + name[1:]}
-            alternatives = "|".join(re.escape(form) for form in sorted(forms))
-            pattern = re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w-])")
-        else:
-            # a possessive without its apostrophe too ("at kais mates flat"), when the name
-            # with an "s" is no word or other name ("Ros" stays out of "Ross")
-            plural = lower + "s"
-            bare_s = len(lower) >= 3 and plural not in known_words and plural not in first_names()
-            after = r"(?![\w-])|s(?![\w'’-])" if bare_s else r"(?![\w-])"
-            pattern = re.compile(rf"(?<![\w'’-]){re.escape(name)}(?={after})", re.IGNORECASE)
-        for match in pattern.finditer(text):
+        # a possessive without its apostrophe too ("at kais mates flat"), when the name with an
+        # "s" is no word or other name ("Ros" stays out of "Ross")
+        plural = lower + "s"
+        bare_s = (
+            not common
+            and len(lower) >= 3
+            and plural not in known_words
+            and plural not in first_names()
+        )
+        for match in _name_pattern(name, common, bare_s).finditer(text):
             start, end = match.span()
             if any(s < end and start < e for s, e in taken + found):
                 continue

@@ -26,6 +26,15 @@ def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+def _ending_in(words: tuple[str, ...]) -> str:
+    """Just after any of ``words``, in any case (one look-behind per word length)."""
+    by_length: dict[int, list[str]] = {}
+    for word in sorted(set(words)):
+        by_length.setdefault(len(word), []).append(re.escape(word))
+    looks = (f"(?<=(?i:{'|'.join(group)}))" for _, group in sorted(by_length.items()))
+    return f"(?:{'|'.join(looks)})"
+
+
 _NUM = r"\d{1,4}[A-Za-z]?(?:\s?[-–]\s?\d{1,4}[A-Za-z]?)?"
 _NAME = rf"{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}}"
 _STREET = rf"{_NUM},?\s+(?P<street>{_NAME})\s+(?:{_alternation(STREET_SUFFIXES)})\b"
@@ -66,8 +75,11 @@ _LETTER = r"[^\W\d_]"
 _UWORD = rf"{_LETTER}+(?:['’-]{_LETTER}+)*"
 _HOUSE_NO = r"\d{1,5}[A-Za-z]?(?![\w/:-]|[.,]\d)"
 _LEAD_NO = r"(?:(?<![\w/.:£$-])\d{1,5}\s+)?"  # "28245 Puruntie 82": a leading number too
+# A word ending in a street suffix: the whole word is taken at once and its end looked at
+# (the suffixes are letters, and a space follows), rather than trying every suffix at every
+# letter of every word; look-behinds are of one width each, so one per suffix length.
 _FOREIGN_SUFFIX = (
-    rf"(?:{CAPITALISED_WORD}[ \t]+)?{_LETTER}*(?i:{_alternation(FOREIGN_STREET_SUFFIXES)})"
+    rf"(?:{CAPITALISED_WORD}[ \t]+)?(?>{_LETTER}*){_ending_in(FOREIGN_STREET_SUFFIXES)}"
 )
 _FOREIGN_PREFIX = _alternation(FOREIGN_STREET_PREFIXES)
 _FOREIGN = (
