@@ -62,3 +62,17 @@ def test_score_corpus_has_three_systems_and_context_beats_keyword():
     assert systems["negspacy"]["qualifiers"]["negated"]["accuracy"] == 1.0
     assert systems["casenotes"]["qualifiers"]["temporality"]["accuracy"] == 1.0
     assert systems["keyword"]["note_categories"]["ALL"]["fp"] == 2
+
+
+def test_report_says_when_no_gold_note_has_the_toxic_trio():
+    from casenotes.extract.evaluate import markdown, score_corpus
+    from casenotes.records import Note
+
+    text = "No concerns about alcohol. Mum has a history of DV."
+    gold = (
+        Mention(18, 25, "substance_misuse", negated=True),
+        Mention(48, 50, "domestic_abuse", temporality="historical"),
+    )
+    report = markdown(score_corpus([Note(note_id="n1", text=text, mentions=gold)]), "t")
+    assert "| toxic-trio flag F1 | n/a | n/a | n/a |" in report
+    assert "No note in the gold set has the toxic trio" in report

@@ -251,6 +251,11 @@ def markdown(result: dict[str, Any], title: str) -> str:
     ]
     for name, get in rows:
         lines.append(f"| {name} | " + " | ".join(f"{get(systems[n]):.3f}" for n in names) + " |")
+    trio = systems[names[0]]["toxic_trio"]
+    if trio["tp"] + trio["fn"] == 0:  # an F1 of 0 would read as a failure, not as "no cases"
+        flagged = ", ".join(f"{n} {systems[n]['toxic_trio']['fp']}" for n in names)
+        lines[-1] = "| toxic-trio flag F1 | " + " | ".join("n/a" for _ in names) + " |"
+        lines += ["", f"No note in the gold set has the toxic trio; notes flagged: {flagged}."]
     main = systems[names[0]]
     lines += ["", f"## Per category ({names[0]})", "", "| category | mention P | R | F1 | gold |"]
     lines += ["| --- | --- | --- | --- | --- |"]
