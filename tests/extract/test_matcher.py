@@ -161,5 +161,7 @@ def test_title_words_are_mentions_in_the_text_and_in_a_title_with_a_sentence(ext
     assert [m[1] for m in extract("Closing summary\nKai completed his referral order.")] == [
         "offending"
     ]
-    # a first line that is a sentence is not a title
+    # a first line that is a sentence, or a rushed lower-case line, is not a title
     assert "offending" in [m[1] for m in extract("Kai is on a referral order.\nSeen today.")]
+    rushed = "hv to jade - mum drinking again\nwill visit tomorrow"
+    assert "substance_misuse" in [m[1] for m in extract(rushed)]

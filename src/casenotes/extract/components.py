@@ -277,9 +277,10 @@ TITLE_MAX_TOKENS = 12
 
 def _is_heading(doc: Doc, start: int, end: int) -> bool:
     """True for a match that starts a line or sentence and is followed by a colon ("Alcohol:"),
-    or that is in the note's title: a short first line with no sentence end, followed by more
-    lines ("POLICE NOTIFICATION - MISSING PERSON", "Strategy Meeting (Exploitation) - Connor",
-    "Referral Order - closing summary")."""
+    or that is in the note's title: a short first line followed by more lines, with no sentence
+    end, a dash or a bracket, and capitals on at least half its words ("POLICE NOTIFICATION -
+    MISSING PERSON", "Strategy Meeting (Exploitation) - Connor", "Referral Order - closing
+    summary"; not "hv to jade - mum drinking again")."""
     if end < len(doc) and doc[end].text in HEADING_MARKS:
         if start == 0:
             return True
@@ -289,11 +290,14 @@ def _is_heading(doc: Doc, start: int, end: int) -> bool:
         return False
     first_tokens = range(min(len(doc), TITLE_MAX_TOKENS + 1))
     line_end = next((i for i in first_tokens if NEWLINE in doc[i].text), None)
+    if line_end is None or not end <= line_end < len(doc) - 1:
+        return False
+    line = doc[:line_end]
+    words = [t.text for t in line if t.is_alpha]
     return (
-        line_end is not None
-        and end <= line_end <= TITLE_MAX_TOKENS
-        and line_end < len(doc) - 1
-        and not any(t.text in SENTENCE_ENDS for t in doc[:line_end])
+        not any(t.text in SENTENCE_ENDS for t in line)
+        and any(t.text in TITLE_DASHES or t.text == "(" for t in line)
+        and 2 * sum(w[0].isupper() for w in words) >= len(words)
     )
 
 
