@@ -1,8 +1,9 @@
 """spaCy components: the risk-factor matcher and the ConText qualifier.
 
 ``RiskMatcher`` finds risk mentions with a PhraseMatcher on NORM (case-insensitive lexicon, plain
-token patterns expanded to phrases), a second one on ORTH for case-sensitive abbreviations, and a
-token Matcher for the remaining patterns. First it writes the lexicon word to ``token.norm_`` of
+token patterns expanded to phrases), a second one on ORTH for case-sensitive abbreviations, and the
+remaining token patterns from their first word (:mod:`casenotes.extract.patterns`; spaCy's token
+Matcher only for patterns without a fixed first word). First it writes the lexicon word to ``token.norm_`` of
 tokens one typo away from it ("dometic"). It drops matches inside service and role names
 (``exclude`` rules) and section headings ("Alcohol:"), keeps the longest of overlapping matches,
 joins same-label mentions linked only by connectors ("depression and anxiety"), drops a mention
@@ -33,13 +34,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spacy.attrs import LOWER, NORM, ORTH, SPACY
+from spacy.attrs import (
+    IS_ALPHA,
+    IS_LOWER,
+    IS_PUNCT,
+    IS_SPACE,
+    IS_TITLE,
+    LENGTH,
+    LOWER,
+    NORM,
+    ORTH,
+    SPACY,
+)
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.util import filter_spans
 
 from casenotes.extract.fuzzy import TypoIndex
+from casenotes.extract.patterns import AnchoredMatcher, compile_pattern
 from casenotes.extract.rules import (
     ContextRule,
     ContextRuleSet,
@@ -65,6 +78,7 @@ QUALIFIER_ATTRS: dict[str, Any] = {
 RULES_FILE_NAME = "rules.json"
 CONTEXT_TYPO_MIN_LENGTH = 4  # "taht", "riisk", "deies", "hwever", "whethher", "suspcets"
 WEIGHTS_KEY = "casenotes_scope_weights"
+SEGMENTS_KEY = "casenotes_segments"
 LIST_WORDS = frozenset({"and", "or", "nor", "&", "/"})
 CONDITIONALS = frozenset({"if", "unless"})  # a backward trigger does not reach across these
 HEADING_MARKS = frozenset({":"})
@@ -75,6 +89,7 @@ LOWER_CASE_SHARE = 0.8
 TRIM_WORDS = frozenset({"in", "at", "when", "where", "which", "that", "was"})
 NEWLINE = "\n"
 PLACEHOLDER = re.compile(r"^(?:PERSON|NAME)_?\d*$")
+PLACEHOLDER_WORDS = ("PERSON", "NAME")  # a text without them has no placeholder
 NAME_FOLLOWERS = frozenset(
     {
         "is",
@@ -196,6 +211,7 @@ class _RuleMatcher:
         self.lower = PhraseMatcher(nlp.vocab, attr="NORM")
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.tokens = Matcher(nlp.vocab)
+        self.anchored = AnchoredMatcher()
         self.rules: dict[str, Any] = {}
         for rule in rules:
             self.rules[rule.id] = rule
@@ -206,10 +222,13 @@ class _RuleMatcher:
             token_patterns = []
             for pattern in rule.patterns:
                 sequences = _as_phrases(pattern)
-                if sequences is None:
-                    token_patterns += _expand(pattern)
-                else:
+                compiled = compile_pattern(pattern) if sequences is None else None
+                if sequences is not None:
                     self.lower.add(rule.id, [Doc(nlp.vocab, words=words) for words in sequences])
+                elif compiled is not None:
+                    self.anchored.add(rule.id, compiled)
+                else:
+                    token_patterns += _expand(pattern)
             if token_patterns:
                 self.tokens.add(rule.id, token_patterns)
         self._active = [m for m in (self.lower, self.exact, self.tokens) if len(m)]
@@ -221,6 +240,8 @@ class _RuleMatcher:
         for matcher in self._active:
             for match_id, start, end in matcher(doc):
                 found.append((self.rules[vocab[match_id]], start, end))
+        if len(self.anchored):
+            found += [(self.rules[key], start, end) for key, start, end in self.anchored(doc)]
         return found
 
 
@@ -244,7 +265,11 @@ def _aged_under(doc: Doc, end: int, limit: int) -> bool:
 def _segments(doc: Doc) -> list[int]:
     """A segment (sentence) number per token, by rule: a new segment after a line break and after
     ".", "!" or "?" followed by a space ("?cannabis use" is a query, not the end of a sentence).
+    Both components need them: they are kept in ``doc.user_data`` for the doc's length.
     """
+    cached = doc.user_data.get(SEGMENTS_KEY)
+    if cached is not None and len(cached) == len(doc):
+        return cached
     strings = doc.vocab.strings
     ends = {strings.add(mark) for mark in SENTENCE_ENDS}
     segment, out, after_break = 0, [], False
@@ -255,21 +280,19 @@ def _segments(doc: Doc) -> list[int]:
         after_break = (orth in ends and bool(space)) or (
             orth not in ends and NEWLINE in strings[orth] and not strings[orth].strip()
         )
+    doc.user_data[SEGMENTS_KEY] = out
     return out
 
 
 def correct_typos(doc: Doc, typos: TypoIndex) -> None:
     """Write the lexicon word to ``token.norm_`` of tokens one typo away from it."""
     strings = doc.vocab.strings
-    shortest = typos.min_length - 1
     for i, (lower, norm) in enumerate(doc.to_array([LOWER, NORM]).tolist()):
         if lower != norm:
             continue  # already corrected, or a tokenizer norm ("n't")
-        text = strings[lower]
-        if len(text) >= shortest:
-            corrected = typos.correct(text)
-            if corrected is not None:
-                doc[i].norm_ = corrected
+        corrected = typos.correct_id(lower, strings)
+        if corrected is not None:
+            doc[i].norm_ = corrected
 
 
 TITLE_MAX_TOKENS = 12
@@ -304,11 +327,15 @@ def _is_heading(doc: Doc, start: int, end: int) -> bool:
 def _written_in_lower_case(doc: Doc) -> bool:
     """True for a note whose sentences mostly start in lower case (at least three of them)."""
     segment = _segments(doc)
-    starts = [
-        t for i, t in enumerate(doc) if t.is_alpha and (i == 0 or segment[i] != segment[i - 1])
-    ]
-    lower = sum(t.is_lower for t in starts)
-    return len(starts) >= LOWER_CASE_MIN_SENTENCES and lower >= LOWER_CASE_SHARE * len(starts)
+    starts = lower = 0
+    previous = -1
+    flags = doc.to_array([IS_ALPHA, IS_LOWER]).tolist()
+    for seg, (alpha, is_lower) in zip(segment, flags, strict=True):
+        if alpha and seg != previous:
+            starts += 1
+            lower += is_lower
+        previous = seg
+    return starts >= LOWER_CASE_MIN_SENTENCES and lower >= LOWER_CASE_SHARE * starts
 
 
 def _drop_dangling(spans: list[Span]) -> list[Span]:
@@ -585,6 +612,7 @@ class ContextQualifier:
         self._speech = frozenset(v.lower() for v in subject.data.speech_verbs)
         self._ignore = dict(subject.data.ignore)
         self._not_names = frozenset(w.lower() for w in subject.data.not_names) | person_words
+        self._not_name_ids: frozenset[int] | None = None  # their string ids, on first use
         name_default = subject.data.name_default
         self._name_default = name_default.value if name_default else None
 
@@ -722,14 +750,13 @@ class ContextQualifier:
             people.append(_Person(start, end, category, speaker))
         return people, learned
 
-    def _is_name(self, doc: Doc, i: int) -> bool:
-        token = doc[i]
-        text = token.text
-        if PLACEHOLDER.match(text):
-            return True
-        if not (token.is_alpha and token.is_title and len(text) > 1):
-            return False
-        if token.lower_ in self._not_names:
+    def _is_name(self, doc: Doc, rows: list[list[int]], i: int, placeholders: bool) -> bool:
+        """True when a name starts at token ``i``; ``rows`` holds each token's IS_ALPHA,
+        IS_TITLE, LENGTH and LOWER, and ``placeholders`` whether the text can hold any."""
+        alpha, title, length, lower = rows[i]
+        if not (alpha and title and length > 1):
+            return placeholders and PLACEHOLDER.match(doc[i].text) is not None
+        if lower in self._not_name_ids:
             return False
         if i == 0 or doc[i - 1].text in SENTENCE_ENDS or NEWLINE in doc[i - 1].text:
             # sentence-initial capitals are names only when followed by a name-like continuation
@@ -740,12 +767,17 @@ class ContextQualifier:
         self, doc: Doc, taken: list[bool], people: list[tuple[str, str | None, int, int]]
     ) -> list[tuple[str, str | None, int, int]]:
         """Names, with the role the note gives them, else the configured default."""
+        if self._not_name_ids is None:
+            strings = doc.vocab.strings
+            self._not_name_ids = frozenset(strings.add(word) for word in self._not_names)
+        rows = doc.to_array([IS_ALPHA, IS_TITLE, LENGTH, LOWER]).tolist()
+        placeholders = any(word in doc.text for word in PLACEHOLDER_WORDS)
         spans: list[tuple[int, int]] = []
         i = 0
-        while i < len(doc):
-            if not taken[i] and self._is_name(doc, i):
+        while i < len(rows):
+            if not taken[i] and self._is_name(doc, rows, i, placeholders):
                 j = i + 1
-                while j < len(doc) and not taken[j] and doc[j].is_title and doc[j].is_alpha:
+                while j < len(rows) and not taken[j] and rows[j][1] and rows[j][0]:
                     j += 1
                 spans.append((i, j))
                 i = j
@@ -864,7 +896,12 @@ class ContextQualifier:
         words ("and", "or", "nor") 0, so "no wheezes, rales, or rhonchi" stays in one scope."""
         cached = doc.user_data.get(WEIGHTS_KEY)
         if cached is None or len(cached) != len(doc):
-            cached = [0 if (t.is_space or t.is_punct or t.lower_ in LIST_WORDS) else 1 for t in doc]
+            strings = doc.vocab.strings
+            listed = {strings.add(word) for word in LIST_WORDS}
+            cached = [
+                0 if (space or punct or lower in listed) else 1
+                for space, punct, lower in doc.to_array([IS_SPACE, IS_PUNCT, LOWER]).tolist()
+            ]
             doc.user_data[WEIGHTS_KEY] = cached
         return cached
 

@@ -11,6 +11,9 @@ lexicon word, such as "repressed").
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
+
+CACHE_SIZE = 100_000  # words remembered per index: memory stays flat however large the archive
 
 
 def _deletes(word: str) -> set[str]:
@@ -62,6 +65,7 @@ class TypoIndex:
             for key in {word, *_deletes(word)}:
                 self.index.setdefault(key, set()).add(word)
         self._cache: dict[str, str | None] = {}
+        self._by_id: dict[int, str | None] = {}
 
     def correct(self, token: str) -> str | None:
         """The lexicon word ``token`` (lower case) is a typo of, or None."""
@@ -84,6 +88,16 @@ class TypoIndex:
             if len(matches) > 1:  # "riks": a swap ("risk") beats a dropped letter ("risks")
                 matches = [w for w in matches if len(w) == len(token)]
             result = matches[0] if len(matches) == 1 else None
-        if len(self._cache) < 100_000:
+        if len(self._cache) < CACHE_SIZE:
             self._cache[token] = result
+        return result
+
+    def correct_id(self, key: int, strings: Any) -> str | None:
+        """:meth:`correct` for a word given by its id in a spaCy ``StringStore`` (a token's
+        ``lower``): a dictionary lookup for words seen before, without fetching the string."""
+        if key in self._by_id:
+            return self._by_id[key]
+        result = self.correct(strings[key])
+        if len(self._by_id) < CACHE_SIZE:
+            self._by_id[key] = result
         return result
