@@ -4,12 +4,18 @@ Same synthetic notes, same machine, same run. Each system runs in its own child 
 peak RSS is its own), loads its model first, warms up, then is timed on the notes:
 
 - ``ours``                casenotes' Deidentifier (analysis and replacement), 1 and 2 processes
+- ``ours_analysis``       its analysis alone (``Analyzer.analyze``: detections, no replacement),
+                          the like-for-like match for Presidio's ``analyze()``
 - ``presidio_analyze``    vanilla Presidio ``AnalyzerEngine.analyze()`` note by note
 - ``presidio_batch``      vanilla Presidio ``BatchAnalyzerEngine.analyze_iterator``
 - ``spacy_ner``           ``nlp.pipe`` with only the ner component (the ceiling for NER-based
                           de-identification with this model; its NER has its own embedding
                           layer, so the shared tok2vec, which feeds only the tagger and
                           parser, is left out too), 1 and 2 processes
+- ``*_numpy``             the same with the model's matrix products done by numpy's OpenBLAS
+                          (one thread) instead of thinc's default blis, as ours does
+                          (``matmul = "numpy"`` in configs/deid.toml): how much of our speed is
+                          that choice, and the ceiling with it
 
     .venv/bin/python evaluation/bench_deid.py [--notes 1000] [--rounds 3]
 
@@ -24,6 +30,7 @@ import json
 import multiprocessing
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -36,10 +43,14 @@ BATCH = 64
 SYSTEMS = [
     ("ours", 1),
     ("ours", 2),
+    ("ours_analysis", 1),
     ("presidio_analyze", 1),
     ("presidio_batch", 1),
     ("spacy_ner", 1),
     ("spacy_ner", 2),
+    ("presidio_analyze_numpy", 1),
+    ("spacy_ner_numpy", 1),
+    ("spacy_ner_numpy", 2),
 ]
 
 
@@ -65,6 +76,13 @@ def _run(texts: list[str]) -> int:
 
 def _build(system: str):
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    if system.endswith("_numpy"):
+        from thinc.api import NumpyOps, set_current_ops
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")  # this worker process only
+        set_current_ops(NumpyOps(use_blis=False))  # before the model is loaded
+        system = system.removesuffix("_numpy")
     if system == "ours":
         from casenotes.config import DeidConfig, load_config
         from casenotes.deid import Deidentifier
@@ -76,6 +94,17 @@ def _build(system: str):
             return len(engine([Note(f"n{i}", t) for i, t in enumerate(texts)]))
 
         return run
+    if system == "ours_analysis":
+        from casenotes.config import DeidConfig, load_config
+        from casenotes.deid.engine import Analyzer
+        from casenotes.records import Note
+
+        analyzer = Analyzer(load_config(ROOT / "configs" / "deid.toml", DeidConfig))
+
+        def analyze(texts):
+            return len(analyzer.analyze([Note(f"n{i}", t) for i, t in enumerate(texts)]))
+
+        return analyze
     if system == "presidio_analyze":
         from casenotes.deid.baseline import vanilla_analyzer
 
@@ -185,10 +214,33 @@ def main() -> None:
             if r["system"] == system and r["processes"] == processes
         )
 
+    # The same ratios within each round (systems run back to back, so under similar load), and
+    # their median: steadier than ratios of best rounds, which may come from different moments.
+    pairs = {
+        "ours_vs_presidio_analyze": (("ours", 1), ("presidio_analyze", 1)),
+        "ours_analysis_vs_presidio_analyze": (("ours_analysis", 1), ("presidio_analyze", 1)),
+        "ours_vs_spacy_ner_ceiling": (("ours", 1), ("spacy_ner", 1)),
+        "ours_vs_spacy_ner_numpy_ceiling": (("ours", 1), ("spacy_ner_numpy", 1)),
+        "ours_analysis_vs_spacy_ner_numpy_ceiling": (("ours_analysis", 1), ("spacy_ner_numpy", 1)),
+        "ours_two_vs_one_process": (("ours", 2), ("ours", 1)),
+    }
+    per_round = {
+        name: [
+            round(a["notes_per_second"] / b["notes_per_second"], 2)
+            for a, b in zip(rounds[top], rounds[bottom], strict=True)
+        ]
+        for name, (top, bottom) in pairs.items()
+    }
+    medians = {name: statistics.median(values) for name, values in per_round.items()}
     ratios = {
         "ours_vs_presidio_analyze": round(rate("ours") / rate("presidio_analyze"), 2),
+        "ours_analysis_vs_presidio_analyze": round(
+            rate("ours_analysis") / rate("presidio_analyze"), 2
+        ),
         "ours_vs_presidio_batch": round(rate("ours") / rate("presidio_batch"), 2),
         "ours_vs_spacy_ner_ceiling": round(rate("ours") / rate("spacy_ner"), 2),
+        "ours_vs_spacy_ner_numpy_ceiling": round(rate("ours") / rate("spacy_ner_numpy"), 2),
+        "ours_vs_presidio_analyze_numpy": round(rate("ours") / rate("presidio_analyze_numpy"), 2),
         "ours_two_vs_one_process": round(rate("ours", 2) / rate("ours"), 2),
         "spacy_ner_two_vs_one_process": round(rate("spacy_ner", 2) / rate("spacy_ner"), 2),
     }
@@ -199,6 +251,8 @@ def main() -> None:
         "seed": SEED,
         "runs": rows,
         "ratios": ratios,
+        "same_round_ratios": per_round,
+        "same_round_ratio_medians": medians,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "bench_deid.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -218,9 +272,18 @@ def main() -> None:
             for r in rows
         ),
         "",
+        "Ratios of the best rounds:",
+        "",
         "| ratio | value |",
         "| --- | ---: |",
         *(f"| {k} | {v} |" for k, v in ratios.items()),
+        "",
+        "The same ratios within each round (the systems run back to back, under similar load) "
+        "and their median, the steadier figure:",
+        "",
+        "| ratio | every round | median |",
+        "| --- | --- | ---: |",
+        *(f"| {k} | {', '.join(str(v) for v in per_round[k])} | {medians[k]} |" for k in per_round),
         "",
     ]
     (RESULTS / "bench_deid.md").write_text("\n".join(lines))

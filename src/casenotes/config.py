@@ -362,6 +362,12 @@ class DeidConfig(StrictModel):
     local_case_reference_formats: tuple[CaseReferenceFormat, ...] = ()
     allow_list: tuple[str, ...] = ()
     propagate_names: bool = True
+    matmul: Literal["numpy", "blis"] = Field(
+        default="numpy",
+        description="the library that multiplies matrices in spaCy's NER: numpy's OpenBLAS, one "
+        "thread per process, or thinc's default blis. The entities are the same; numpy was "
+        "about 1.3x faster on the benchmark machine (evaluation/bench_deid.py)",
+    )
 
     @property
     def all_case_reference_formats(self) -> tuple[CaseReferenceFormat, ...]:

@@ -312,3 +312,19 @@ def test_initials_closing_a_note_go_but_a_service_closing_it_stays(placeholder):
     note = dataclasses.replace(note, text="Mum is ok. CSC")
     (out,) = placeholder([note])
     assert out.text == "Mum is ok. CSC"
+
+
+def test_numpy_and_blis_matrix_products_find_the_same_pii(placeholder):
+    """``matmul`` changes only which library multiplies the NER's matrices, not what it finds."""
+    import threadpoolctl
+
+    notes = list(generate(SynthConfig(notes=40, seed=78)))
+    blis = Deidentifier(DeidConfig(matmul="blis"), mode="placeholder")
+    before = threadpoolctl.threadpool_info()
+    assert [out.pii for out in placeholder(notes)] == [out.pii for out in blis(notes)]
+    assert threadpoolctl.threadpool_info() == before  # the one-thread limit is lifted afterwards
+
+
+def test_matmul_must_be_a_known_library():
+    with pytest.raises(ValueError, match="matmul"):
+        DeidConfig(matmul="mkl")

@@ -409,3 +409,58 @@ def test_context_words_match_whole_words_only_whatever_their_order() -> None:
     for near_miss in ("Telephhone catch-up", "Mobility scooter", "context of the visit", "texting"):
         assert pattern.search(near_miss) is None, near_miss
     assert context_regex(tuple(reversed(words))).pattern == pattern.pattern
+
+
+_STREET_BITS = [
+    "Hammarvägen",
+    "Villacher",
+    "STRASSE",
+    "strasse",
+    "gade",
+    "vej",
+    "tie",
+    "Rua",
+    "Via",
+    "do",
+    "Andrássy",
+    "út",
+    "utca",
+    "u.",
+    "Kossuth",
+    "Lajos",
+    "Sludevej",
+    "on",
+    "the",
+    "1",
+    "13",
+    "1634",
+    "7.",
+    " ",
+    "  ",
+    "\n",
+    ",",
+    "-",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_STREET_BITS), max_size=14).map(" ".join) | st.text(max_size=80))
+def test_a_rule_prefilter_never_skips_a_text_its_regex_matches(text):
+    """A prefilter is a necessary condition: skipping texts that fail it changes no result."""
+    for recognizer in build_recognizers(DeidConfig()):
+        for rule in getattr(recognizer, "_rules", ()):
+            if rule.prefilter is not None and rule.regex.search(text):
+                assert rule.prefilter(text), (rule.name, text)
+
+
+def test_the_foreign_street_prefilter_passes_streets_and_skips_prose():
+    from casenotes.deid.recognizers.address import _could_be_foreign
+
+    for street in (
+        "Hammarvägen 15",
+        "Rua do Arenque 1634",
+        "Andrássy út 12",
+        "Villacher STRASSE 89",
+    ):
+        assert _could_be_foreign(f"moved to {street} in May")
+    assert not _could_be_foreign("Mum said the 3 children are at school 5 days a week.")

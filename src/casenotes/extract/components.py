@@ -3,12 +3,12 @@
 ``RiskMatcher`` finds risk mentions with a PhraseMatcher on NORM (case-insensitive lexicon, plain
 token patterns expanded to phrases), a second one on ORTH for case-sensitive abbreviations, and the
 remaining token patterns from their first word (:mod:`casenotes.extract.patterns`; spaCy's token
-Matcher only for patterns without a fixed first word). First it writes the lexicon word to ``token.norm_`` of
-tokens one typo away from it ("dometic"). It drops matches inside service and role names
-(``exclude`` rules) and section headings ("Alcohol:"), keeps the longest of overlapping matches,
-joins same-label mentions linked only by connectors ("depression and anxiety"), drops a mention
-ending in a preposition whose object is another label's mention ("known to police for DV") and
-writes them to ``doc.spans["risks"]`` with ``span._.risk_rule`` naming the rule. In notes typed
+Matcher only for patterns without a fixed first word). First it writes the lexicon word to
+``token.norm_`` of tokens one typo away from it ("dometic"). It drops matches inside service and
+role names (``exclude`` rules) and section headings ("Alcohol:"), keeps the longest of overlapping
+matches, joins same-label mentions linked only by connectors ("depression and anxiety"), drops a
+mention ending in a preposition whose object is another label's mention ("known to police for DV")
+and writes them to ``doc.spans["risks"]`` with ``span._.risk_rule`` naming the rule. In notes typed
 without capitals, all-capitals abbreviations also match in lower case ("flagged cce").
 
 ``ContextQualifier`` sets ``span._.negated``, ``span._.subject``, ``span._.temporality`` and

@@ -20,7 +20,7 @@ Presidio's lemma enhancer does not lift it a second time.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -42,7 +42,9 @@ class Rule:
     the match, the group is the span; otherwise the whole match. ``validate`` runs the
     recognizer's :meth:`UkRecognizer.validate_result` on the value (check digits, format rules).
     ``context`` words (lower case, may be phrases) found just before the value lift the score;
-    with ``require_context`` a match without them is dropped.
+    with ``require_context`` a match without them is dropped. ``prefilter`` is a cheap test that
+    every text the regex can match passes (a necessary condition): texts that fail it are not
+    searched. It is for regexes that are slow to fail on ordinary prose.
     """
 
     name: str
@@ -52,6 +54,20 @@ class Rule:
     validate: bool = False
     context: tuple[str, ...] = ()
     require_context: bool = False
+    prefilter: Callable[[str], bool] | None = None
+
+
+def containing(*literals: str, any_case: bool = False) -> Callable[[str], bool]:
+    """A prefilter: the text holds one of ``literals`` (lower-case literals with ``any_case``)."""
+    if any_case:
+        return lambda text: any(literal in text.lower() for literal in literals)
+    return lambda text: any(literal in text for literal in literals)
+
+
+def finding(pattern: str) -> Callable[[str], bool]:
+    """A prefilter: ``pattern`` is found in the text."""
+    search = re.compile(pattern).search
+    return lambda text: search(text) is not None
 
 
 def context_regex(words: Sequence[str]) -> re.Pattern[str] | None:
@@ -157,6 +173,8 @@ class UkRecognizer(EntityRecognizer):
             return []
         results: list[RecognizerResult] = []
         for rule in self._rules:
+            if rule.prefilter is not None and not rule.prefilter(text):
+                continue
             for match in rule.regex.finditer(text):
                 result = self._result(text, match, rule)
                 if result is not None:

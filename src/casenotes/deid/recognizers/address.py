@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from casenotes.deid.recognizers._base import Rule, UkRecognizer
+from casenotes.deid.recognizers._base import Rule, UkRecognizer, containing, finding
 from casenotes.deid.recognizers._places import (
     BUILDING_KINDS,
     CAPITALISED_WORD,
@@ -26,12 +26,13 @@ def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
-def _ending_in(words: tuple[str, ...]) -> str:
-    """Just after any of ``words``, in any case (one look-behind per word length)."""
+def _ending_in(words: tuple[str, ...], *, any_case: bool = True) -> str:
+    """Just after any of ``words``, in any case unless told (one look-behind per word length)."""
     by_length: dict[int, list[str]] = {}
     for word in sorted(set(words)):
         by_length.setdefault(len(word), []).append(re.escape(word))
-    looks = (f"(?<=(?i:{'|'.join(group)}))" for _, group in sorted(by_length.items()))
+    flag = "?i:" if any_case else "?:"
+    looks = (f"(?<=({flag}{'|'.join(group)}))" for _, group in sorted(by_length.items()))
     return f"(?:{'|'.join(looks)})"
 
 
@@ -62,13 +63,14 @@ _TOWN = (
 # CR0 0JA". It starts at a numbered piece, a street or building, or "The ..." (never at a person
 # or a school before it) and runs over up to two more comma-separated pieces to the postcode,
 # which is left to the postcode recognizer.
+_POSTCODE_AFTER_BLOCK = r"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b"
 _LINE_NAME = rf"{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,2}}"  # on one line
 _PIECE = rf"(?:{_NUM}[ \t]+)?{_LINE_NAME}"
 _BEFORE_POSTCODE = (
     rf"(?<![\w/.:£$-])(?:{_NUM},?[ \t]+{_LINE_NAME}|{_LINE_NAME}[ \t]+"
     rf"(?:{_alternation(STREET_SUFFIXES + BUILDING_KINDS)})|The[ \t]+{_LINE_NAME})"
     rf"(?:,[ \t]*{_PIECE}){{0,2}}"
-    r"(?=[ \t]+[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}\b)"
+    rf"(?=[ \t]+{_POSTCODE_AFTER_BLOCK})"
 )
 # Foreign streets. A word of any script ("Søndergade", "Μεγάλη"); capitals are checked in code.
 _LETTER = r"[^\W\d_]"
@@ -88,6 +90,26 @@ _FOREIGN = (
     rf"|(?:{_UWORD}\s+){{1,3}}(?:{_alternation(HUNGARIAN_STREET_KINDS)})\s+\d{{1,4}}\.?"
     r"(?![\w/:-]|[.,]\d))"
 )
+# Every foreign street holds a street prefix word ("Rua", "Via") or ends a suffix or Hungarian
+# kind just before spaces and a number ("...vej 13", "utca 5"). Prose has few numbers: looking
+# behind each is far cheaper than trying the street patterns at every word (a necessary test).
+_SPACE_DIGIT = re.compile(r"\s+\d")
+_HUNGARIAN_KIND_ENDS = _ending_in(HUNGARIAN_STREET_KINDS, any_case=False)
+_SUFFIX_OR_KIND_ENDS = re.compile(
+    rf"(?:{_ending_in(FOREIGN_STREET_SUFFIXES)}|{_HUNGARIAN_KIND_ENDS})\Z"
+)
+_LONGEST_ENDING = max(len(w) for w in FOREIGN_STREET_SUFFIXES + HUNGARIAN_STREET_KINDS)
+
+
+def _could_be_foreign(text: str) -> bool:
+    if any(prefix in text for prefix in FOREIGN_STREET_PREFIXES):
+        return True
+    return any(
+        _SUFFIX_OR_KIND_ENDS.search(text, max(0, m.start() - _LONGEST_ENDING), m.start())
+        for m in _SPACE_DIGIT.finditer(text)
+    )
+
+
 # Number first: "12 rue de la Paix, Paris", "1812 Rue De La Gare", "137 Avenue Teboulbi".
 _NOT_FLAT = rf"(?!(?:{_alternation(FLAT_WORDS)})\b)"
 _FOREIGN_NUMBER_FIRST = (
@@ -164,12 +186,23 @@ class UkAddressRecognizer(UkRecognizer):
             regex=re.compile(rf"(?<![\w/.:£$-])(?:{_BUILDING}{_SEP})?{_STREET}{_TOWN}"),
             score=0.6,
         ),
-        Rule(name="address_before_postcode", regex=re.compile(_BEFORE_POSTCODE), score=0.6),
-        Rule(name="address_foreign_street", regex=re.compile(_FOREIGN), score=0.6),
+        Rule(
+            name="address_before_postcode",
+            regex=re.compile(_BEFORE_POSTCODE),
+            score=0.6,
+            prefilter=finding(_POSTCODE_AFTER_BLOCK),
+        ),
+        Rule(
+            name="address_foreign_street",
+            regex=re.compile(_FOREIGN),
+            score=0.6,
+            prefilter=_could_be_foreign,
+        ),
         Rule(
             name="address_foreign_number_first",
             regex=re.compile(_FOREIGN_NUMBER_FIRST),
             score=0.6,
+            prefilter=containing(*FOREIGN_STREET_PREFIXES, "rue", "Avenue", "Av."),
         ),
         Rule(name="address_name_number", regex=re.compile(_NAME_NUMBER), score=0.6),
         Rule(name="address_po_box", regex=re.compile(_PO_BOX, re.IGNORECASE), score=0.7),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from casenotes.deid.recognizers._base import Rule, UkRecognizer
+from casenotes.deid.recognizers._base import Rule, UkRecognizer, containing
 from casenotes.deid.recognizers._places import words
 from casenotes.records import PiiLabel
 
@@ -70,6 +70,7 @@ class UkAgeRecognizer(UkRecognizer):
                 rf"(?:\b(?i:turned|turns|turning)|(?i:\bwill|'ll|’ll|\bto|\bwould)\s+turn)\s+{_N}{_END}"
             ),
             score=0.5,
+            prefilter=containing("turn", any_case=True),
         ),
         Rule(
             name="age_when_was",  # "when she was 6,", "when Jay was 14."
@@ -90,6 +91,7 @@ class UkAgeRecognizer(UkRecognizer):
                 r"(?:\s?(?i:months?|mths?|weeks?|wks?|days?|yrs?|years?|y|m))?(?:\)|,\s)"
             ),
             score=0.5,
+            prefilter=containing("("),
         ),
         Rule(
             # "Rahima Begum, 27, DOB", "Uddin (husband), 33", "Bilal is 23.", "Andrei POPESCU, 15,",

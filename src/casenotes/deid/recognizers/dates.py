@@ -6,7 +6,7 @@ import re
 
 from presidio_analyzer import RecognizerResult
 
-from casenotes.deid.recognizers._base import Rule, UkRecognizer, context_regex
+from casenotes.deid.recognizers._base import Rule, UkRecognizer, containing, context_regex, finding
 from casenotes.records import PiiLabel
 
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])"
@@ -142,11 +142,13 @@ class UkDateRecognizer(UkRecognizer):
                 rf"(?i:\b(?:{_ONLY_WITH_CUE}))\s+(?P<value>{_DAY}/{_MONTH_NUM}){_END}"
             ),
             score=0.5,
+            prefilter=containing("/"),
         ),
         Rule(
             name="date_bare_year",
             regex=re.compile(rf"(?i:\b(?:{_YEAR_CUES}))\s+(?P<value>{_YEAR})(?![\w/:-]|[.,]\d)"),
             score=0.45,
+            prefilter=finding(_YEAR),
         ),
     )
 
