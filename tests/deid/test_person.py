@@ -1,5 +1,7 @@
 import pytest
 import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from casenotes.deid.person import PersonCueRecognizer, english_words, name_tokens, propagate_names
@@ -202,3 +204,18 @@ def test_propagation_of_word_names_needs_the_capital():
 )
 def test_cues_at_the_very_end_of_a_note_do_not_crash(recognizer, text):
     assert isinstance(people(recognizer, text), list)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["calling", "him", "known", "as", "friend", '"', "“", "'", "Big A", " "]),
+        max_size=10,
+    ).map(" ".join)
+    | st.text(max_size=60)
+)
+def test_the_quote_check_never_skips_an_announced_nickname(text):
+    from casenotes.deid.person import NICKNAME_CUE, QUOTE_AFTER_SPACE
+
+    if NICKNAME_CUE.search(text):
+        assert QUOTE_AFTER_SPACE.search(text)

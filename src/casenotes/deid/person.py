@@ -229,6 +229,7 @@ NICKNAME_CUE = re.compile(
     r"|sister|neighbour))\s+[\"“'‘](?P<value>[^\"“”'‘’\n]{1,24})[\"”'’]",
     re.IGNORECASE,
 )
+QUOTE_AFTER_SPACE = re.compile(r"\s[\"“'‘]")  # needed by every NICKNAME_CUE match
 # A bracketed age after a name: "mason (7)", "Aryan (7 yrs)", "Dilan (12)"
 AGE_IN_BRACKETS = re.compile(
     r"\s?\(\s*(?:aged\s+)?(?:1?\d|2[0-5])\s*(?:y|yo|yr|yrs|years|m|mths|months)?\s*\)"
@@ -1121,7 +1122,10 @@ class PersonCueRecognizer(EntityRecognizer):
         """Nicknames announced as such ('calling him "Big A"') and the author's initials that
         close a note ("(AB)")."""
         found = []
-        for match in NICKNAME_CUE.finditer(text):
+        # every announced nickname opens a quote after a space: without one, no search (the
+        # cue's case-insensitive alternatives are slow to try at every character)
+        quoted = QUOTE_AFTER_SPACE.search(text) is not None
+        for match in NICKNAME_CUE.finditer(text) if quoted else ():
             words = match.group("value").split()
             if match.group("loose") and not (words and words[0][:1].isupper()):
                 continue  # 'her friend "said" no': only a capitalised name after those cues
