@@ -6,11 +6,14 @@ extractor and the de-identifier can be checked on text that neither was built fr
 (80 notes each) and written by one author: a check of robustness beside the synthetic held-out
 sets, not a replacement for an evaluation on real, hand-labelled notes. A second batch per task
 (``*_notes_b.txt``, split ``dev_b``) was written later by other authors under the same rules; it
-was scored once before any change made from it, then read like the dev split.
+was scored once before any change made from it, then read like the dev split. A third batch by two
+more authors per task (``*_notes_c1.txt``, ``*_notes_c2.txt``; one author each, in styles the
+earlier batches lack) is split by case into ``dev_c``, read like the dev splits, and ``test_c``,
+only scored. Both were scored before any change made from them (``*_first`` reports).
 
 Markup (the same in every source file):
 
-- a note starts with ``=== note_id=… case_id=… date=YYYY-MM-DD split=dev|test|dev_b``; its text
+- a note starts with ``=== note_id=… case_id=… date=YYYY-MM-DD split=dev|test|dev_b|dev_c|test_c``; its text
   runs to the next header, with blank lines at either end dropped;
 - a risk mention is ``[[span|label|negated|subject|temporality|certainty]]`` (``negated`` is
   ``yes`` or ``no``);
@@ -23,6 +26,7 @@ read while improving rules; the ``test`` split is only scored.
 Usage (from the project root)::
 
     .venv/bin/python evaluation/independent/build.py
+    .venv/bin/python evaluation/independent/build.py --check evaluation/independent/FILE.txt
 """
 
 from __future__ import annotations
@@ -47,10 +51,15 @@ from casenotes.records import (  # noqa: E402
 HEADER = re.compile(r"^=== (.*)$")
 FIELD = re.compile(r"(\w+)=(\S+)")
 MARK = re.compile(r"\[\[(.+?)\]\]|\{\{(.+?)\}\}")
-SPLITS = ("dev", "test", "dev_b")
+SPLITS = ("dev", "test", "dev_b", "dev_c", "test_c")
 SOURCES = {
-    "extract": ("extract_notes.txt", "extract_notes_b.txt"),
-    "deid": ("deid_notes.txt", "deid_notes_b.txt"),
+    "extract": (
+        "extract_notes.txt",
+        "extract_notes_b.txt",
+        "extract_notes_c1.txt",
+        "extract_notes_c2.txt",
+    ),
+    "deid": ("deid_notes.txt", "deid_notes_b.txt", "deid_notes_c1.txt", "deid_notes_c2.txt"),
 }
 
 
@@ -161,7 +170,26 @@ def check_together(notes: list[dict], names: str) -> None:
         raise MarkupError(f"{names}: cases in more than one split: {', '.join(mixed)}")
 
 
+def check(path: Path) -> int:
+    """Parse one source file and print what it holds, writing nothing (for its author)."""
+    try:
+        notes = parse(path)
+        check_together(notes, path.name)
+    except MarkupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for split in SPLITS:
+        rows = [note for note in notes if note["split"] == split]
+        if rows:
+            mentions = sum(len(note["mentions"]) for note in rows)
+            pii = sum(len(note["pii"]) for note in rows)
+            print(f"{path.name} {split}: {len(rows)} notes, {mentions} mentions, {pii} pii spans")
+    return 0
+
+
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        return check(Path(sys.argv[2]))
     for task, names in SOURCES.items():
         notes = []
         try:
