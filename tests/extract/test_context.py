@@ -346,6 +346,22 @@ def test_scope_is_limited_in_words(extract):
         # an age after a name makes a child; a digit that is no number is no age
         ("Kai (15) has been drinking heavily.", "drinking heavily", "child"),
         ("Kai (² has been drinking heavily.", "drinking heavily", "parent"),
+        # someone in a bracket that closed before the mention is not its subject
+        ("Dean (father of Mason) is serving a custodial sentence.", "custodial sentence", "parent"),
+        (
+            "Dean (father of Mason, 7) is serving a custodial sentence.",
+            "custodial sentence",
+            "parent",
+        ),
+        # a companion is not the subject ...
+        ("YP admits he went out with a friend and drank vodka.", "vodka", "child"),
+        ("Talks about drinking most nights with mates.", "drinking most nights", "parent"),
+        # ... unless a relative clause makes them one
+        ("YP lives with dad, who is drinking heavily.", "drinking heavily", "parent"),
+        # self-harm is the young person's unless the note says whose
+        ("No further self-harm reported by Mum or school.", "self-harm", "child"),
+        ("There is no history of self-harm.", "self-harm", "child"),
+        ("Mum disclosed that she has self-harmed.", "self-harmed", "parent"),
     ],
 )
 def test_pronouns_and_names(extract, text, span, subject):
@@ -384,3 +400,52 @@ def test_add_pipe_by_name_works_in_any_pipeline():
     other.add_pipe("casenotes_context_v1")
     doc = other("No concerns about alcohol.")
     assert [(s.text, s._.negated) for s in doc.spans["risks"]] == [("alcohol", True)]
+
+
+def _case_subjects(nlp, notes, chunk=256):
+    from casenotes.extract.pipeline import note_mentions
+    from casenotes.records import Note
+
+    records = [Note(note_id=f"n{i}", text=t, case_id=c) for i, (c, t) in enumerate(notes)]
+    return [
+        [(r.text[m.start : m.end], m.subject.value) for m in found]
+        for r, found in zip(records, note_mentions(nlp, records, chunk), strict=True)
+    ]
+
+
+def test_a_role_given_in_one_note_holds_in_later_notes_of_the_case(nlp):
+    notes = [
+        ("C1", "Home visit. Mum (Chantelle) was seen with the children."),
+        ("C1", "Chantelle says she has depression."),
+        ("C2", "Chantelle says she has depression."),  # another case: nothing known
+    ]
+    assert _case_subjects(nlp, notes) == [
+        [],
+        [("depression", "parent")],
+        [("depression", "parent")],  # the label's default
+    ]
+    notes = [
+        ("C1", "Kian (14) seen at school."),
+        ("C1", "Kian says he has depression."),
+        ("C2", "Kian says he has depression."),
+    ]
+    assert _case_subjects(nlp, notes) == [
+        [],
+        [("depression", "child")],
+        [("depression", "parent")],
+    ]
+
+
+def test_case_roles_are_forgotten_between_chunks_and_do_not_depend_on_processes(nlp):
+    notes = [("C1", "Kian (14) seen at school."), ("C1", "Kian says he has depression.")]
+    together = _case_subjects(nlp, notes, chunk=2)
+    apart = _case_subjects(nlp, notes[:1]) + _case_subjects(nlp, notes[1:])
+    assert together[1] == [("depression", "child")]
+    assert apart[1] == [("depression", "parent")]  # a new chunk starts with nothing remembered
+
+
+def test_texts_without_a_case_share_nothing(nlp):
+    from casenotes.extract.pipeline import extract_mentions
+
+    found = list(extract_mentions(nlp, ["Kian (14) seen.", "Kian says he has depression."]))
+    assert [m.subject.value for m in found[1]] == ["parent"]

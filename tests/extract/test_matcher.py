@@ -66,6 +66,30 @@ HITS = [
     ("She was seen by the perinatal team.", "seen by the perinatal team", "mental_health"),
     ("Dad has a crisis team referral.", "a crisis team referral", "mental_health"),
     ("He says he is in debt to older males.", "debt to older males", "exploitation"),
+    # practice wording (independent batch c's styles)
+    ("Mum has applied for a non-mol.", "non-mol", "domestic_abuse"),
+    ("He smashed her phone last night.", "smashed her phone", "domestic_abuse"),
+    ("He used to push her about when drunk.", "push her about", "domestic_abuse"),
+    ("He is threatening to share a pic of her.", "threatening to share a pic", "domestic_abuse"),
+    ("Mum has started counselling thru GP.", "counselling", "mental_health"),
+    ("Mum says she has agoraphobia.", "agoraphobia", "mental_health"),
+    ("The flat is too crowded to do homework.", "too crowded", "housing"),
+    ("He sofa surfed at a mate's for 2 nights.", "sofa surfed", "housing"),
+    ("A notice seeking possession was served.", "notice seeking possession", "housing"),
+    # (a "!" token is spaCy's: it takes the next word into the match)
+    ("If he is asked to leave again, refer to housing.", "asked to leave again", "housing"),
+    ("School say she is coming in hungry.", "coming in hungry", "neglect"),
+    ("Jack is going without meals.", "going without meals", "neglect"),
+    ("Jack coming in with dirty uniform.", "dirty uniform", "neglect"),
+    ("Parents missed the 8-week check for Esme.", "missed the 8-week check", "neglect"),
+    ("Ruby's immunisations are overdue.", "immunisations are overdue", "neglect"),
+    ("He is likely to reoffend.", "reoffend", "offending"),
+    ("He has not offended since 2020.", "offended", "offending"),
+    ("He says he used to run bags for them.", "run bags", "exploitation"),
+    ("Professionals believe this relationship to be exploitative.", "exploitative", "exploitation"),
+    ("Leon denies being approached by older lads.", "approached by older lads", "exploitation"),
+    ("Mum returned a positive hair strand test.", "positive hair strand test", "substance_misuse"),
+    ("Mum attends the substance misuse service.", "substance misuse", "substance_misuse"),
 ]
 
 NEAR_MISSES = [
@@ -99,6 +123,14 @@ NEAR_MISSES = [
     ("SW to update CMHT by Friday.", "mental_health"),
     ("His phone was taken by a group of older boys.", "exploitation"),
     ("The perinatal team will attend the review.", "mental_health"),
+    ("He was asked to leave the meeting.", "housing"),
+    ("Mum was offended by the comment.", "offending"),
+    ("The school counsellor will see him.", "mental_health"),
+    ("Her hair strand test in May was clear.", "substance_misuse"),
+    # part of a service's name, written as a name
+    ("Mum attends the Substance Misuse Service weekly.", "substance_misuse"),
+    ("Referred to the Youth Homelessness team.", "housing"),
+    ("Apologies: Drug and Alcohol Team.", "substance_misuse"),
     # a note's title is not a mention; the same words in its text are
     ("Referral Order - closing summary\nAll sessions attended.", "offending"),
     ("Strategy Meeting (Exploitation) - Kai\nPolice shared intelligence.", "exploitation"),

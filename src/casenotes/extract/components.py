@@ -17,9 +17,13 @@ mentions within its scope (``max_scope`` words in its direction, inside one sent
 not across a terminator); the nearest trigger wins per qualifier. Subject comes from the rule's own
 subject ("open to CAMHS" is the child's), then subject triggers, then the nearest person word in the
 clause (pronouns resolved to the last compatible singular person word; names only when the note
-gives their role, "Mum (Sarah)", "Jack's mum", "his mum"), then the clause before when the
-mention's own has no subject ("and is now on bail"), then the label's default. Neither component
-needs a parser, NER or a sentencizer: sentences are split by rule (line breaks, ". ", "! ", "? ").
+gives their role, "Mum (Sarah)", "Jack's mum", "his mum", or an earlier note of the same case
+gave it: ``doc.user_data[CASE_KEY]`` names the case, and :meth:`ContextQualifier.forget` starts a
+new chunk), then the clause before when the mention's own has no subject ("and is now on bail"),
+then the rule's or the label's default. People in a bracket closed before the mention ("Dean
+(father of Mason) is serving ...") and companions ("drank vodka with Keeley") are not its
+subject. Neither component needs a parser, NER or a sentencizer: sentences are split by rule
+(line breaks, ". ", "! ", "? ").
 
 Both get their rules in ``initialize()`` (the packaged files by default) and save them with
 ``to_disk`` so a pipeline saved with ``nlp.to_disk`` carries its exact rules.
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,12 +141,17 @@ NAME_FOLLOWERS = frozenset(
 # a parent or other person "reported", "is concerned"... is speaking about someone else's risk;
 # a child who "disclosed" is usually speaking about their own
 SPEAKER_CATEGORIES = frozenset({"parent", "other"})
+ROLES = frozenset({"parent", "child", "other"})
+COMPANION_WORDS = frozenset({"with"})
+RELATIVES = frozenset({"who", "whose", "which", "that"})
 AUXILIARIES = frozenset({"is", "was", "are", "were", "has", "had", "have", "also", "then"})
 SENTENCE_ENDS = frozenset({".", "!", "?", "...", "…"})
 # adverbs that end a qualifier's scope but not the clause: "YP is currently sofa surfing"
 CLAUSE_ADVERBS = frozenset({"now", "currently", "still"})
 ADULT_AGE = 18
 UNKNOWN = "unknown"  # a name the note gives no role: an antecedent, but nobody's risk
+CASE_KEY = "casenotes_case_id"  # doc.user_data: the case a note belongs to, for role memory
+MAX_REMEMBERED_CASES = 10_000
 
 
 def register_extensions() -> None:
@@ -245,16 +255,19 @@ class _RuleMatcher:
         return found
 
 
+AGE_WORDS = frozenset({"aged", "age"})
 AGE_ENDS = frozenset({")", ",", ";", "yrs", "yo", "years", "year", "y/o"})
 
 
 def _aged_under(doc: Doc, end: int, limit: int) -> bool:
     """True when an age under ``limit`` follows the name ending at ``end``: "[PERSON_21] (11)",
-    "Kai (15, care leaver)", "Kai, 15,", "(Nia 15)". A bare number must end there ("Kai 15)"), so
-    "Kai 3 times" is not an age."""
+    "Kai (15, care leaver)", "Kai, 15,", "(Nia 15)", "Kai, aged 15". A bare number must end there
+    ("Kai 15)"), so "Kai 3 times" is not an age."""
     k = end + 1 if end < len(doc) and doc[end].text == "]" else end
     if k < len(doc) and doc[k].text in ("(", ","):
         k += 1
+    if k + 1 < len(doc) and doc[k].lower_ in AGE_WORDS:  # "Kai Morgan, aged 15"
+        return doc[k + 1].text.isdecimal() and int(doc[k + 1].text) < limit
     if k >= len(doc) or not doc[k].text.isdecimal() or int(doc[k].text) >= limit:
         return False
     bracketed = doc[k - 1].text == "("
@@ -284,6 +297,18 @@ def _segments(doc: Doc) -> list[int]:
     return out
 
 
+def _bracket_depths(doc: Doc) -> list[int]:
+    """How many brackets are open at each token ("(" and ")" themselves count as inside)."""
+    depths, depth = [], 0
+    for token in doc:
+        if token.text == "(":
+            depth += 1
+        depths.append(depth)
+        if token.text == ")" and depth:
+            depth -= 1
+    return depths
+
+
 def correct_typos(doc: Doc, typos: TypoIndex) -> None:
     """Write the lexicon word to ``token.norm_`` of tokens one typo away from it."""
     strings = doc.vocab.strings
@@ -296,6 +321,7 @@ def correct_typos(doc: Doc, typos: TypoIndex) -> None:
 
 
 TITLE_MAX_TOKENS = 12
+NAME_JOINERS = frozenset({"and", "of", "for", "&"})  # small words inside a service's name
 
 
 def _is_heading(doc: Doc, start: int, end: int) -> bool:
@@ -402,6 +428,7 @@ class RiskMatcher:
                     self._lowered.add(rule.id, [self.nlp.make_doc(p.lower()) for p in phrases])
         self._connectors = frozenset(c.lower() for c in rules.data.connectors)
         self._max_gap = rules.data.max_connector_gap
+        self._service_nouns = frozenset(w.lower() for w in rules.data.service_nouns)
 
     @property
     def rule_ids(self) -> list[str]:
@@ -420,6 +447,7 @@ class RiskMatcher:
             matches += [(rules[strings[i]], s, e) for i, s, e in self._lowered(doc)]
         excluded = [(s, e) for rule, s, e in matches if rule.kind == "exclude"]
         excluded += [(s, e) for _, s, e in matches if _is_heading(doc, s, e)]
+        excluded += [(s, e) for _, s, e in matches if self._names_a_service(doc, s, e)]
         spans, rules_of = [], {}
         for rule, start, end in matches:
             if rule.kind == "exclude":
@@ -439,6 +467,14 @@ class RiskMatcher:
         for span in group:
             span._.set(RULE_ATTR, rules_of[(span.start, span.end, span.label_)])
         return doc
+
+    def _names_a_service(self, doc: Doc, start: int, end: int) -> bool:
+        """True for a match written as a name ("Substance Misuse", "Drug and Alcohol") followed by
+        a service noun ("Service", "team"): part of the name of a service, not a mention."""
+        if end >= len(doc) or doc[end].lower_ not in self._service_nouns:
+            return False
+        words = [t for t in doc[start:end] if t.is_alpha and t.lower_ not in NAME_JOINERS]
+        return bool(words) and all(t.is_title or t.is_upper for t in words)
 
     def _join(self, spans: list[Span], rules_of: dict[tuple[int, int, str], str]) -> list[Span]:
         """Join same-label mentions linked only by connectors ("depression and anxiety")."""
@@ -549,6 +585,9 @@ class ContextQualifier:
         self.context_rules: LoadedRules | None = None
         self.subject_rules: LoadedRules | None = None
         self.label_subjects: dict[str, Subject] = {}
+        # per case, the roles of names that earlier notes gave ("Mum (Chantelle)"): a later
+        # note of the case that only says "Chantelle" still knows she is a parent
+        self._case_roles: OrderedDict[str, dict[str, str]] = OrderedDict()
 
     def initialize(
         self,
@@ -609,12 +648,29 @@ class ContextQualifier:
         self._pseudo = context.data.pseudo_category
         self._terminate = context.data.terminate_category
         self._defaults = dict(subject.data.defaults)
+        self._rule_defaults = dict(subject.data.rule_defaults)
         self._speech = frozenset(v.lower() for v in subject.data.speech_verbs)
         self._ignore = dict(subject.data.ignore)
         self._not_names = frozenset(w.lower() for w in subject.data.not_names) | person_words
         self._not_name_ids: frozenset[int] | None = None  # their string ids, on first use
         name_default = subject.data.name_default
         self._name_default = name_default.value if name_default else None
+
+    def forget(self) -> None:
+        """Drop the roles remembered per case; callers do so at the start of each chunk of notes,
+        so a note's qualifiers depend only on the earlier notes of its chunk."""
+        self._case_roles.clear()
+
+    def _remembered(self, doc: Doc) -> dict[str, str] | None:
+        """The roles remembered for the doc's case (``doc.user_data[CASE_KEY]``), if it has one."""
+        case_id = doc.user_data.get(CASE_KEY)
+        if case_id is None:
+            return None
+        roles = self._case_roles.setdefault(str(case_id), {})
+        self._case_roles.move_to_end(str(case_id))
+        while len(self._case_roles) > MAX_REMEMBERED_CASES:
+            self._case_roles.popitem(last=False)
+        return roles
 
     @property
     def rule_ids(self) -> list[str]:
@@ -681,13 +737,17 @@ class ContextQualifier:
             chosen.append((rule.category, rule.gender, start, end))
             if rule.plural:
                 plural.add(start)
-        chosen += self._find_names(doc, taken, chosen)
+        remembered = self._remembered(doc)
+        chosen += self._find_names(doc, taken, chosen, plural, remembered)
         chosen.sort(key=lambda m: m[2])
         chosen = _possessed_by_others(doc, chosen)
         # a role the note reveals late ("... her dad" after "Nia was seen following her
         # overdose") holds for the whole note: learn the roles first, then resolve with them
         _, learned = self._resolve(doc, chosen, plural, segment, {})
-        return self._resolve(doc, chosen, plural, segment, learned)[0]
+        people, learned = self._resolve(doc, chosen, plural, segment, learned)
+        for name, category in learned.items() if remembered is not None else ():
+            remembered.setdefault(name, category)
+        return people
 
     def _resolve(
         self,
@@ -764,9 +824,15 @@ class ContextQualifier:
         return True
 
     def _find_names(
-        self, doc: Doc, taken: list[bool], people: list[tuple[str, str | None, int, int]]
+        self,
+        doc: Doc,
+        taken: list[bool],
+        people: list[tuple[str, str | None, int, int]],
+        plural: set[int],
+        remembered: dict[str, str] | None,
     ) -> list[tuple[str, str | None, int, int]]:
-        """Names, with the role the note gives them, else the configured default."""
+        """Names, with the role the note gives them, else the one an earlier note of the case
+        gave (``remembered``, which learns this note's roles), else the configured default."""
         if self._not_name_ids is None:
             strings = doc.vocab.strings
             self._not_name_ids = frozenset(strings.add(word) for word in self._not_names)
@@ -785,8 +851,9 @@ class ContextQualifier:
                 i += 1
         if not spans:
             return []
-        role_at = {start: cat for cat, _, start, _ in people if cat in ("parent", "child", "other")}
-        role_end = {end: cat for cat, _, _, end in people if cat in ("parent", "child", "other")}
+        role_at = {start: cat for cat, _, start, _ in people if cat in ROLES}
+        # a group word gives no one name its role ("Family: Kai lives with his mother")
+        role_end = {end: cat for cat, _, s, end in people if cat in ROLES and s not in plural}
         alias: dict[str, str] = {}
         for start, end in spans:
             key = doc[start].lower_
@@ -806,16 +873,25 @@ class ContextQualifier:
             role = before or after or owner or aged
             if role and key not in alias:
                 alias[key] = role
+        if remembered is None:
+            remembered = {}
+        else:
+            for key, role in alias.items():
+                remembered.setdefault(key, role)
         default = self._name_default
         # a name of unknown role is still an antecedent: "she" after it is not the earlier "Mum"
-        return [(alias.get(doc[s].lower_, default) or UNKNOWN, None, s, e) for s, e in spans]
+        return [
+            (alias.get(key) or remembered.get(key) or default or UNKNOWN, None, s, e)
+            for s, e in spans
+            for key in (doc[s].lower_,)
+        ]
 
     def __call__(self, doc: Doc) -> Doc:
         if self.context_rules is None:
             self.initialize()
-        spans = doc.spans.get(self.spans_key)
-        if not spans:
-            return doc
+        spans = doc.spans.get(self.spans_key) or ()
+        if not spans and doc.user_data.get(CASE_KEY) is None:
+            return doc  # (a note of a case is read for the roles it gives, mentions or not)
         segment = _segments(doc)
         correct_typos(doc, self._typos)
         triggers, terminal = self._find_triggers(doc)
@@ -910,8 +986,23 @@ class ContextQualifier:
     ) -> str:
         doc = span.doc
         seg = segment[span.start]
-        default = self._defaults[RiskLabel(span.label_)].value
+        default = self._rule_defaults.get(span._.get(RULE_ATTR) or "")
+        default = (default or self._defaults[RiskLabel(span.label_)]).value
         ignored = (*self._ignore.get(RiskLabel(span.label_), ()), UNKNOWN)
+        depths = _bracket_depths(doc)
+        # not whose risk it is: someone in a bracket closed before the mention ("Dean (father of
+        # Ellie and Mason) is serving a sentence"), or a companion ("drank vodka with Keeley")
+        # unless a relative clause follows ("lives with dad, who drinks")
+        people = [
+            p
+            for p in people
+            if not (p.end <= span.start and depths[p.start] > depths[span.start])
+            and not (
+                p.start > 0
+                and doc[p.start - 1].lower_ in COMPANION_WORDS
+                and not any(t.lower_ in RELATIVES for t in doc[p.end : span.start])
+            )
+        ]
         anyone_before = [p for p in people if p.end <= span.start and segment[p.start] == seg]
         before = [p for p in anyone_before if p.category != UNKNOWN]
         people = [p for p in people if p.category != UNKNOWN]

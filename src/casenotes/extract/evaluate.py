@@ -194,7 +194,10 @@ def score_corpus(
     notes: Iterable[Note], settings: Any = None, systems: Sequence[str] = SYSTEMS
 ) -> dict[str, Any]:
     """Score every system on gold notes (those with a ``mentions`` field)."""
-    from casenotes.extract.pipeline import build_pipeline, doc_mentions, rule_sets
+    from casenotes.extract.config import ExtractConfig
+    from casenotes.extract.pipeline import build_pipeline, note_mentions, rule_sets
+
+    chunk_size = (settings or ExtractConfig()).batch_size
 
     nlp = build_pipeline(settings)
     neg = negspacy_pipeline() if "negspacy" in systems else None
@@ -202,12 +205,12 @@ def score_corpus(
     batch: list[Note] = []
 
     def flush() -> None:
+        # chunked as `casenotes extract` chunks, so the scores are those of its output
+        found = list(note_mentions(nlp, batch, chunk_size))
         texts = [n.text for n in batch]
-        docs = list(nlp.pipe(texts))
         neg_docs = list(neg.pipe(texts)) if neg is not None else [None] * len(batch)
-        for note, doc, neg_doc in zip(batch, docs, neg_docs, strict=True):
+        for note, predicted, neg_doc in zip(batch, found, neg_docs, strict=True):
             gold = note.mentions or ()
-            predicted = doc_mentions(doc)
             if "casenotes" in scorers:
                 scorers["casenotes"].add(gold, predicted)
             if "keyword" in scorers:
@@ -220,7 +223,7 @@ def score_corpus(
         if note.mentions is None:
             continue
         batch.append(note)
-        if len(batch) >= 256:
+        if len(batch) >= chunk_size:
             flush()
     if batch:
         flush()

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from casenotes.extract.components import CASE_KEY
 from casenotes.extract.config import ExtractConfig
 from casenotes.extract.summaries import RISKS_FIELD, note_risks
 from casenotes.parallel import BatchResult, BatchTransform
@@ -116,8 +117,34 @@ def doc_mentions(doc: Doc, spans_key: str = "risks") -> tuple[Mention, ...]:
 def extract_mentions(
     nlp: Language, texts: Iterable[str], batch_size: int = 256
 ) -> Iterable[tuple[Mention, ...]]:
-    """Mentions of each text, in order."""
+    """Mentions of each text, in order (texts without a case: nothing carries between them)."""
     for doc in nlp.pipe(texts, batch_size=batch_size):
+        yield doc_mentions(doc)
+
+
+def forget_cases(nlp: Language) -> None:
+    """Start a new chunk: every component that remembers something per case forgets it."""
+    for _, component in nlp.pipeline:
+        forget = getattr(component, "forget", None)
+        if callable(forget):
+            forget()
+
+
+def _case_doc(nlp: Language, note: Note) -> Doc:
+    doc = nlp.make_doc(note.text)
+    if note.case_id is not None:
+        doc.user_data[CASE_KEY] = note.case_id
+    return doc
+
+
+def note_mentions(
+    nlp: Language, notes: Iterable[Note], batch_size: int = 256
+) -> Iterator[tuple[Mention, ...]]:
+    """Mentions of each note, in order. The notes are one chunk: the roles a note gives names
+    ("Mum (Chantelle)") hold in the later notes of its case within the chunk, and nothing from an
+    earlier chunk does, so the output depends on the chunking, never on the process count."""
+    forget_cases(nlp)
+    for doc in nlp.pipe((_case_doc(nlp, note) for note in notes), batch_size=batch_size):
         yield doc_mentions(doc)
 
 
@@ -130,9 +157,7 @@ def annotate(note: Note, mentions: tuple[Mention, ...]) -> Note:
 
 def _apply(nlp: Language, batch_size: int, notes: Sequence[Note]) -> list[BatchResult]:
     results: list[BatchResult] = []
-    for note, mentions in zip(
-        notes, extract_mentions(nlp, (n.text for n in notes), batch_size), strict=True
-    ):
+    for note, mentions in zip(notes, note_mentions(nlp, notes, batch_size), strict=True):
         results.append(annotate(note, mentions))
     return results
 

@@ -93,6 +93,9 @@ class RiskRuleSet(_Strict):
     fuzzy_ignore: tuple[str, ...] = ()  # real words one edit away from a lexicon word
     # abbreviations never matched in lower case, even in notes typed without capitals ("dash")
     lower_case_ignore: tuple[str, ...] = ()
+    # a mention written as a proper name and followed by one of these is part of a service's name
+    # ("the Substance Misuse Service", "Youth Homelessness team")
+    service_nouns: tuple[str, ...] = ()
     rules: tuple[RiskRule, ...]
 
 
@@ -166,6 +169,9 @@ class SubjectRuleSet(_Strict):
     version: str
     description: str = ""
     defaults: dict[RiskLabel, Subject]
+    # risk-rule id -> the default for that rule's mentions when no person word decides
+    # ("self-harm" is the young person's unless the note says whose)
+    rule_defaults: dict[str, Subject] = Field(default_factory=dict)
     following_window: int = Field(default=4, ge=0, le=20)
     pronoun_default: Subject | None = None
     name_default: Subject | None = None
