@@ -328,3 +328,49 @@ def test_numpy_and_blis_matrix_products_find_the_same_pii(placeholder):
 def test_matmul_must_be_a_known_library():
     with pytest.raises(ValueError, match="matmul"):
         DeidConfig(matmul="mkl")
+
+
+@pytest.mark.parametrize(
+    ("text", "found", "kept"),
+    [
+        # initials a found name goes by, introduced in brackets or not
+        (
+            "Present: Olusegun Adeyemi (OA) - Senior Practitioner; Tomasz Kowalski - father.\n"
+            "TK has attended three sessions. OA to seek an interpreter.",
+            ["OA", "TK"],
+            [],
+        ),
+        ("Siobhan O'Neill (mother) attended. SO'N agreed to the plan.", ["SO'N"], []),
+        # ... never a role, nor capitals in a line written in capitals
+        ("Sarah Williams visited. SW to call school.", [], ["SW"]),
+        ("Olusegun Adeyemi attended.\nOA NOTES FOLLOW BELOW IN FULL\n", [], ["OA"]),
+        # a short name straight before a bracket opening with the full name
+        ("His brother Paddy (Patrick McDonagh, 16) works with dad.", ["Paddy"], []),
+        ("Parents (Leanne and Francis Smith) attended.", [], ["Parents"]),
+        ("Admissions (Carol Wood) say the form is in.", [], ["Admissions"]),
+        # a first name and surname in capitals
+        ("STATEMENT OF THOMAS HARRINGTON\nApplicant: the council.", ["THOMAS HARRINGTON"], []),
+        ("ASSESSMENT OF CHILD IN NEED\nSeen at home.", [], ["CHILD IN NEED"]),
+    ],
+)
+def test_initials_short_names_and_capitals(placeholder, text, found, kept):
+    placeholder.forget()
+    (out,) = placeholder([Note("t", text)])
+    spans = {text[s.start : s.end] for s in out.pii if s.label.value == "PERSON"}
+    for value in found:
+        assert any(value in span for span in spans), (value, spans)
+    for value in kept:
+        assert not any(value in span for span in spans), (value, spans)
+
+
+def test_a_name_that_is_a_word_goes_in_lower_case_only_where_it_is_used_as_a_name(placeholder):
+    placeholder.forget()
+    text = (
+        "Grace (15) seen. i hope she is ok. grace had a row with mum. Her friend grace (Grace "
+        "Ali) rang. Bill (Bill Ali, 40) is dad. The electricity bill has been paid."
+    )
+    (out,) = placeholder([Note("t", text)])
+    spans = [(text[s.start : s.end], s.start) for s in out.pii if s.label.value == "PERSON"]
+    lower_grace = [start for span, start in spans if span == "grace"]
+    assert lower_grace == [text.index("grace had"), text.index("grace (")]
+    assert not any(span in ("hope", "bill") for span, _ in spans)

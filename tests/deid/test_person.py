@@ -219,3 +219,17 @@ def test_the_quote_check_never_skips_an_announced_nickname(text):
 
     if NICKNAME_CUE.search(text):
         assert QUOTE_AFTER_SPACE.search(text)
+
+
+def test_initials_of_a_name():
+    from casenotes.deid.person import name_initials
+
+    assert name_initials("Joanne Bailey-Kerr") == {"JB", "JBK"}
+    assert {"SO", "SON", "SO'N"} <= name_initials("Siobhan O'Neill")
+    assert name_initials("Kai") == set()  # one word: no initials to go by
+
+
+def test_first_names_common_in_english_families_are_known():
+    from casenotes.deid.person import first_names
+
+    assert {"ibrahim", "muhammad", "fatima", "olusegun", "fadumo"} <= first_names()

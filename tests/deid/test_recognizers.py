@@ -59,6 +59,11 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("grade A1 in maths", "POSTCODE", []),
     ("M14 was mentioned", "POSTCODE", []),  # outward code without context
     ("QX1 2AB", "POSTCODE", []),  # no such area
+    # an outward code right after a street, even a Sheffield "S" district; a full stop after it
+    ("Grace lives 44 Knowles Lane, BD4. will update SW", "POSTCODE", ["BD4"]),
+    ("moving to 11 Skinner Hall Rd S4 end of month", "POSTCODE", ["S4"]),
+    ("under S4 of the Act", "POSTCODE", []),
+    ("lives in M14.5 miles away", "POSTCODE", []),
     # POSTCODE: foreign postal codes only right after a ZIP / postal-code word
     ("ZIP: 62704", "POSTCODE", ["62704"]),
     ("my zip code is 90210-1234.", "POSTCODE", ["90210-1234"]),
@@ -70,6 +75,9 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("postcode search took 12 minutes", "POSTCODE", []),
     # PHONE_NUMBER
     ("mob 07700 900123", "PHONE_NUMBER", ["07700 900123"]),
+    # a direct line's extension goes with it
+    ("Switchboard 0117 923 0000 ext 4412, email", "PHONE_NUMBER", ["0117 923 0000 ext 4412"]),
+    ("tel 0161 496 0123 x221", "PHONE_NUMBER", ["0161 496 0123 x221"]),
     ("07700900123", "PHONE_NUMBER", ["07700900123"]),
     ("call +44 7700 900123.", "PHONE_NUMBER", ["+44 7700 900123"]),
     ("+44 (0)7700 900123", "PHONE_NUMBER", ["+44 (0)7700 900123"]),
@@ -119,6 +127,14 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("mum @ home", "EMAIL_ADDRESS", []),
     # USERNAME
     ("added him as @jaybaby07 on there", "USERNAME", ["@jaybaby07"]),
+    # a handle-shaped word near an account word; not the word after "account" or "snap"
+    (
+        "she has blocked smokey_b10 but he made a new acc smokey.b10.v2",
+        "USERNAME",
+        ["smokey_b10", "smokey.b10.v2"],
+    ),
+    ("after seeing her snap map location", "USERNAME", []),
+    ("a Facebook account under his own name", "USERNAME", []),
     ("snap: jaybaby07", "USERNAME", ["jaybaby07"]),
     ("Snapchat: kelz.x.", "USERNAME", ["kelz.x"]),
     ("Insta - kelz.x", "USERNAME", ["kelz.x"]),

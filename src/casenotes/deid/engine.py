@@ -28,12 +28,14 @@ from casenotes.config import DeidConfig
 from casenotes.deid.allowlist import AllowList
 from casenotes.deid.person import (
     BEFORE_REGISTRATION,
+    LABEL_CUES,
     NEVER_NAMES,
     ROLES_AND_TITLES,
     PersonCueRecognizer,
     english_words,
     first_names,
     last_names,
+    name_initials,
     name_tokens,
     plausible_name,
     propagatable_words,
@@ -55,6 +57,12 @@ NER_MAPPING = {
 }
 NER_RECOGNIZER = "spacy_ner"
 PROPAGATION_RECOGNIZER = "name_propagation"
+INITIALS_RECOGNIZER = "initials_propagation"
+BRACKET_RECOGNIZER = "name_before_full_name"
+_BRACKET_CLOSES = re.compile(r"[\"”'’]?[ \t]*(?:\)|,[ \t]*(?:aged[ \t]+)?\d{1,2}[ \t]*\))")
+_WORD_BEFORE_BRACKET = re.compile(r"(?<![\w'’-])([A-Z][a-z'’-]+)[ \t]*\([ \t]*[\"“'‘]?$")
+# Capitals that can be someone's initials: "OA", "JBK", "SO'N"
+_INITIALS = re.compile(r"(?<![\w'’])([A-Z](?:[A-Z]|['’][A-Z]){1,4})(?![\w'’])")
 PROPAGATION_SCORE = 0.7
 MAX_REMEMBERED_CASES = 10_000
 TRUSTED_NAME_CUES = frozenset(
@@ -237,11 +245,13 @@ class Analyzer:
             context_aware_enhancer=_no_context_enhancer(),
         )
         self._case_names: OrderedDict[str, set[str]] = OrderedDict()
+        self._case_initials: OrderedDict[str, set[str]] = OrderedDict()
         self._blas = ThreadpoolController() if config.matmul == "numpy" else None
 
     def forget_cases(self) -> None:
         """Forget the names remembered per case (see :meth:`Deidentifier.forget`)."""
         self._case_names.clear()
+        self._case_initials.clear()
 
     def analyze(self, notes: Sequence[Note]) -> list[list[Detection]]:
         """Detections per note, overlaps resolved, allow-listed terms dropped, names propagated."""
@@ -274,12 +284,50 @@ class Analyzer:
                 and not any(start <= r.start and r.end <= end for start, end in protected)
             ]
             detections = resolve_overlaps(detections)
+            if PiiLabel.PERSON.value in self.labels:
+                detections = self._names_before_full_names(note.text, detections)
             if self.config.propagate_names and PiiLabel.PERSON.value in self.labels:
                 detections = self._propagate(note, detections)
             detections = _propagate_values(note.text, detections)
             detections = join_pieces(note.text, detections, self._name_piece)
             results.append(detections)
         return results
+
+    def _names_before_full_names(self, text: str, detections: list[Detection]) -> list[Detection]:
+        """A capitalised word straight before a bracket that opens with a found name is the
+        same person's short name: "brother Paddy (Patrick McDonagh, 16)", "Mouse (Martin)"."""
+        taken = [(d.start, d.end) for d in detections]
+        extra = []
+        for d in detections:
+            if d.label != PiiLabel.PERSON.value:
+                continue
+            before = _WORD_BEFORE_BRACKET.search(text, max(0, d.start - 30), d.start)
+            if before is None:
+                continue
+            start, end = before.span(1)
+            word = before.group(1)
+            lower = word.lower()
+            if (
+                any(s < end and start < e for s, e in taken)
+                or self.allow.allows(word)
+                or lower in NEVER_NAMES
+                or lower in stop_words()
+                or not (
+                    lower in first_names()
+                    # a short name that is also a word ("Paddy", "Mouse"), before one full name
+                    # alone in the bracket; not a plural or a label ("Parents (Leanne and ...)",
+                    # "Admissions (Carol Wood)", "Referrer (...)")
+                    or (
+                        not lower.endswith("s")
+                        and lower not in LABEL_CUES
+                        and _BRACKET_CLOSES.match(text, d.end) is not None
+                    )
+                )
+            ):
+                continue
+            extra.append(Detection(start, end, PiiLabel.PERSON.value, d.score, BRACKET_RECOGNIZER))
+            taken.append((start, end))
+        return sorted(detections + extra, key=lambda d: d.start) if extra else detections
 
     def _name_piece(self, word: str) -> bool:
         """A word that can extend a found name: a surname in capitals ("HORVATH, Harper") or a
@@ -326,7 +374,48 @@ class Analyzer:
             Detection(start, end, PiiLabel.PERSON.value, PROPAGATION_SCORE, PROPAGATION_RECOGNIZER)
             for start, end in propagate_names(note.text, names, taken, self.known_words)
         ]
+        extra += self._initials(note, detections, taken + [(d.start, d.end) for d in extra])
         return sorted(detections + extra, key=lambda d: d.start)
+
+    def _initials(
+        self, note: Note, detections: list[Detection], taken: list[tuple[int, int]]
+    ) -> list[Detection]:
+        """The initials of names found in the note or its case, where the text uses them for the
+        person ("Olusegun Adeyemi (OA) - Senior Practitioner ... OA to seek an interpreter"):
+        capitals that are not an allow-listed acronym or a role ("SW"), on a line that is not
+        written in capitals."""
+        text = note.text
+        initials = {
+            value
+            for d in detections
+            if d.label == PiiLabel.PERSON.value
+            for value in name_initials(text[d.start : d.end])
+            if not self.allow.allows(value) and value.lower() not in ROLES_AND_TITLES
+        }
+        if note.case_id is not None:
+            remembered = self._case_initials.setdefault(note.case_id, set())
+            self._case_initials.move_to_end(note.case_id)
+            remembered.update(initials)
+            initials = set(remembered)
+            while len(self._case_initials) > MAX_REMEMBERED_CASES:
+                self._case_initials.popitem(last=False)
+        if not initials:
+            return []
+        found = []
+        for match in _INITIALS.finditer(text):
+            start, end = match.span(1)
+            if match.group(1) not in initials or any(s < end and start < e for s, e in taken):
+                continue
+            line_start = text.rfind("\n", 0, start) + 1
+            line_end = text.find("\n", end)
+            line = text[line_start : line_end if line_end >= 0 else len(text)]
+            if any(c.islower() for c in line):  # not a line written in capitals
+                found.append(
+                    Detection(
+                        start, end, PiiLabel.PERSON.value, PROPAGATION_SCORE, INITIALS_RECOGNIZER
+                    )
+                )
+        return found
 
     def _as_person(self, text: str, detection: Detection, names: set[str]) -> Detection:
         """spaCy sometimes calls a person a place or a body ("Hussain", "Hussain Gill" as ORG,

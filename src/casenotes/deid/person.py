@@ -234,10 +234,15 @@ QUOTE_AFTER_SPACE = re.compile(r"\s[\"“'‘]")  # needed by every NICKNAME_CUE
 AGE_IN_BRACKETS = re.compile(
     r"\s?\(\s*(?:aged\s+)?(?:1?\d|2[0-5])\s*(?:y|yo|yr|yrs|years|m|mths|months)?\s*\)"
 )
-# A nickname in brackets straight after a name: 'Mr Desmond Grant ("Des")', "Kieran (Kez)"
+# A nickname in brackets straight after a name: 'Mr Desmond Grant ("Des")', "Kieran (Kez)",
+# 'Martin McDonagh ("Mouse", 15)'
 NICKNAME_IN_BRACKETS = re.compile(
-    r"\(\s*([\"“'‘]?)([A-Za-z][A-Za-z'’-]*(?: [A-Za-z][A-Za-z'’-]*)?)\1\s*\)"
+    r"\(\s*([\"“'‘]?)([A-Za-z][A-Za-z'’-]*(?: [A-Za-z][A-Za-z'’-]*)?)\1"
+    r"(?:\s*,\s*(?:aged\s+)?\d{1,2})?\s*\)"
 )
+# Two words in capitals, every such pair (they overlap: "AND IBRAHIM RAHMAN")
+CAPITAL_PAIR = re.compile(r"(?<![\w'’-])(?=([A-Z][A-Z'’-]+)[ ]([A-Z][A-Z'’-]+)(?![\w'’-]))")
+CAPITALS = re.compile(r"[A-Z]{2,}[ ][A-Z]{2,}")  # needed by every CAPITAL_PAIR match
 # A one-letter nickname: "lil t", "Big A"
 LETTER_NICKNAME = re.compile(r"^(?:lil|big|little)\s+([A-Za-z])$", re.IGNORECASE)
 # The author's initials closing a note: "... no role for statutory services. (AB)"
@@ -316,6 +321,10 @@ LABEL_CUES = frozenset(
         "keyworker",
         "coordinator",
     }
+)
+# An e-mail's header lines: "From: ...", "Sent: ...", "To: ..."
+EMAIL_HEADER = re.compile(
+    r"(?mi)^[ \t]*(?:from|sent|to|cc)[ \t]*:.*\n(?:.*\n)?[ \t]*(?:sent|to|cc|subject)[ \t]*:"
 )
 # Labels of lists of people: a comma there separates people, not "SURNAME, Forename"
 LIST_LABELS = frozenset({"household", "composition", "present", "attendees", "apologies"})
@@ -606,18 +615,16 @@ _WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]*$")
 
 @cache
 def first_names() -> frozenset[str]:
-    """Lower-cased first names (read once): the ``names`` package's US census lists and the
-    many-country list in ``resources/deid/first_names.txt`` (see scripts/build_first_names.py)."""
+    """Lower-cased first names (read once): the ``names`` package's US census lists, the
+    many-country list in ``resources/deid/first_names.txt`` (see scripts/build_first_names.py)
+    and a hand-written supplement of names common in English families that those lack."""
     found: set[str] = set()
     for filename in ("dist.female.first", "dist.male.first"):
         text = resources.files("names").joinpath(filename).read_text(encoding="utf-8")
         found.update(line.split()[0].lower() for line in text.splitlines() if line.strip())
-    text = (
-        resources.files("casenotes.resources.deid")
-        .joinpath("first_names.txt")
-        .read_text(encoding="utf-8")
-    )
-    found.update(line for line in text.splitlines() if line and not line.startswith("#"))
+    for filename in ("first_names.txt", "first_names_supplement.txt"):
+        text = resources.files("casenotes.resources.deid").joinpath(filename).read_text("utf-8")
+        found.update(line for line in text.splitlines() if line and not line.startswith("#"))
     return frozenset(found)
 
 
@@ -826,6 +833,8 @@ class PersonCueRecognizer(EntityRecognizer):
         doc = list(nlp_artifacts.tokens)
         lexicon = first_names()
         results: list[RecognizerResult] = self._announced(text)
+        # in an e-mail's header "Subject:" heads its subject line, not a person
+        labels = LABEL_CUES - {"subject"} if EMAIL_HEADER.search(text) else LABEL_CUES
         n = len(doc)
         i = 0
         while i < n:
@@ -888,7 +897,7 @@ class PersonCueRecognizer(EntityRecognizer):
             # Header and form labels: "Author: Rayyan Gallagher", "Recorded by KING, Rocky",
             # "Name: rami ibrahim", "Child: mills, alexander" (the label is trusted: any case)
             elif nxt < n and (
-                lower in LABEL_CUES
+                lower in labels
                 or (  # "Mum: Sarah Jones", not "Contact with mum: monthly, supervised"
                     lower in ROLE_CUES
                     and doc[nxt].text == ":"
@@ -1116,6 +1125,7 @@ class PersonCueRecognizer(EntityRecognizer):
             start, end, score, rule = found
             results.append(self._result(*_char_span(doc, start, end), score, rule))
             i = max(end, i + 1, resume)
+        results += self._capitals(text)  # after the token loop, which reads results[-1]
         return sorted(results, key=lambda result: result.start)
 
     def _announced(self, text: str) -> list[RecognizerResult]:
@@ -1151,6 +1161,24 @@ class PersonCueRecognizer(EntityRecognizer):
                 )
             ):
                 found.append(self._result(alone.start(1), alone.end(1), 0.6, "sign_off"))
+        return found
+
+    def _capitals(self, text: str) -> list[RecognizerResult]:
+        """A first name and a surname in capitals, as headings and court papers write them
+        ("STATEMENT OF THOMAS HARRINGTON", "AND IBRAHIM RAHMAN (DOB ...)"): both words on the
+        name lists, neither a word of the allow-list, a role or a common word."""
+        found = []
+        for match in CAPITAL_PAIR.finditer(text) if CAPITALS.search(text) else ():
+            first, last = match.group(1).lower(), match.group(2).lower()
+            if (
+                first in first_names()
+                and last in last_names()
+                and first not in NEVER_NAMES
+                and last not in NEVER_NAMES
+                and first not in self.not_subjects
+                and last not in self.not_subjects
+            ):
+                found.append(self._result(match.start(1), match.end(2), 0.6, "capitals"))
         return found
 
     def _nickname_in_brackets(
@@ -1387,6 +1415,72 @@ def _name_pattern(name: str, common: bool, bare_s: bool) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'’-]){re.escape(name)}(?={after})", re.IGNORECASE)
 
 
+# Where a lower-case word that is also a found name ("hope", "grace", "bill") is the name: it
+# starts a clause and a verb follows ("grace had a row", "hope texted me"), or its own full
+# name follows in brackets ("sky (Sky Hunter)"), or it owns something ("grace's mum").
+_CLAUSE_OPENERS = frozenset(
+    {"and", "&", "that", "but", "when", "because", "as", "says", "said", "then", "so", "-"}
+)
+_VERBS_AFTER_NAME = (
+    FINITE_CUES
+    | PERSON_VERBS
+    | frozenset(
+        {"texted", "rang", "messaged", "posted", "blocked", "sent", "met", "called", "phoned"}
+        | {"doesnt", "didnt", "isnt", "wasnt", "cant", "wont", "hasnt", "hadnt", "aint"}
+    )
+)
+_WORD_BEFORE = re.compile(r"([\w&'’-]+|[.!?,;:(\"“-])\s*$")
+_WORD_AFTER = re.compile(r"\s*([a-z']+)")
+
+
+def _common_name_elsewhere(
+    text: str, name: str, taken: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Occurrences of a name that is also a word ("Hope", "Bill") in other letter cases, kept
+    only where the text uses it as a name (see ``_CLAUSE_OPENERS``)."""
+    found: list[tuple[int, int]] = []
+    title = name[:1].upper() + name[1:].lower()
+    pattern = re.compile(rf"(?<![\w'’-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if match.group() in (name, title) or any(s < end and start < e for s, e in taken):
+            continue  # the capitalised forms are matched as before
+        rest = text[end:]
+        if rest.lstrip().startswith("(" + title) or rest[:2] in ("'s", "’s"):
+            found.append((start, end))
+            continue
+        before = _WORD_BEFORE.search(text, 0, start)
+        opener = (
+            before is None
+            or before.group(1).lower() in _CLAUSE_OPENERS
+            or not (before.group(1)[:1].isalnum())
+        )
+        after = _WORD_AFTER.match(text, end)
+        if opener and after is not None and after.group(1) in _VERBS_AFTER_NAME:
+            found.append((start, end))
+    return found
+
+
+def name_initials(value: str) -> set[str]:
+    """The initials a found name of two or more words may go by: "Joanne Bailey-Kerr" gives "JB"
+    and "JBK", "Siobhan O'Neill" gives "SO", "SON" and "SO'N"."""
+    words = [word for word in name_tokens(value) if word[:1].isalpha()]
+    if len(words) < 2:
+        return set()
+    variants = [""]
+    for word in words:
+        parts = [part for part in word.split("-") if part]
+        forms = {word[0].upper()}
+        if len(parts) > 1:
+            forms.add("".join(part[0].upper() for part in parts))
+        apostrophe = re.match(r"^([A-Za-z])['’]([A-Za-z])", word)
+        if apostrophe:
+            first, second = apostrophe.group(1).upper(), apostrophe.group(2).upper()
+            forms |= {first + second, f"{first}'{second}", f"{first}’{second}"}
+        variants = [v + form for v in variants for form in forms]
+    return {v for v in variants if sum(c.isalpha() for c in v) >= 2}
+
+
 def propagate_names(
     text: str,
     names: Iterable[str],
@@ -1403,6 +1497,8 @@ def propagate_names(
     for name in sorted(set(names), key=len, reverse=True):
         lower = name.lower()
         common = lower in COMMON_WORDS or (lower in known_words and lower not in first_names())
+        if common and len(lower) > 1:
+            found += _common_name_elsewhere(text, name, taken + found)
         # a possessive without its apostrophe too ("at kais mates flat"), when the name with an
         # "s" is no word or other name ("Ros" stays out of "Ross")
         plural = lower + "s"

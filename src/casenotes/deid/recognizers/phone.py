@@ -153,6 +153,9 @@ class UkPhoneNumberRecognizer(UkRecognizer):
         result = super()._result(text, match, rule)
         if result is None:
             return None
+        extension = _EXTENSION.match(text, result.end)
+        if extension:  # a direct line's extension goes with it: "0117 923 0000 ext 4412"
+            result.end = extension.end()
         number = national_digits(text[result.start : result.end])
         try:
             valid = number is not None and phonenumbers.is_valid_number(
@@ -164,6 +167,11 @@ class UkPhoneNumberRecognizer(UkRecognizer):
             result.score = self.VALID_SCORE
             result.analysis_explanation.score = result.score
         return result
+
+
+_EXTENSION = re.compile(
+    r"[ \t]*,?[ \t]*\(?(?:ext(?:n|ension)?\.?|x)[ \t]*:?[ \t]*\d{2,6}\)?(?!\d)", re.I
+)
 
 
 def _digits(value: str) -> str:

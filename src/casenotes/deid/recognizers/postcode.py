@@ -26,6 +26,15 @@ _FOREIGN_CODE = re.compile(
     r"(?![\w/:-]|[.,]\d)"
 )
 _AREA_AFTER = re.compile(r"\s+(?:area|district|postcode)\b", re.IGNORECASE)
+# A street's kind ending an address just before the code: "44 Knowles Lane, BD4", "11 Skinner
+# Hall Rd S4" (a section of an Act never follows a street)
+_AFTER_STREET = re.compile(
+    r"\b(?:road|rd|street|st|lane|ln|avenue|ave|close|crescent|cres|drive|dr|way|grove|gardens"
+    r"|gdns|place|pl|court|ct|terrace|walk|hill|view|row|square|sq|mews|parade|green|rise|park"
+    r"|estate)\.?,?[ \t]*$",
+    re.IGNORECASE,
+)
+STREET_LOOKBACK = 12
 
 
 class UkPostcodeRecognizer(UkRecognizer):
@@ -36,7 +45,8 @@ class UkPostcodeRecognizer(UkRecognizer):
     "s17" and "s47" never match, and codes followed by words of legislation or meetings
     ("S47 enquiry") are dropped. "Y10" and "A1" are not outward codes at all (no such areas).
     A bare single-letter "S" district (Sheffield, but also Children Act sections) needs the
-    word "postcode" itself.
+    word "postcode" itself, or a street just before it ("11 Skinner Hall Rd S4"), as any
+    outward code may have.
     """
 
     NAME = "uk_postcode"
@@ -68,7 +78,7 @@ class UkPostcodeRecognizer(UkRecognizer):
         ),
         Rule(
             name="postcode_outward",
-            regex=re.compile(r"(?<![\w/.-])[A-Z]{1,2}\d[A-Z\d]?(?![\w/.-]|[.,]\d)"),
+            regex=re.compile(r"(?<![\w/.-])[A-Z]{1,2}\d[A-Z\d]?(?![\w/-]|[.,]\w)"),
             score=0.5,
             validate=True,
             context=_PLACE_CONTEXT,
@@ -88,6 +98,8 @@ class UkPostcodeRecognizer(UkRecognizer):
             return self.ENTITIES[0]
         if _NOT_A_PLACE_AFTER.match(text, end):
             return None
+        if _AFTER_STREET.search(text, max(0, start - STREET_LOOKBACK), start):
+            return self.ENTITIES[0]
         word = self.find_context(text, start, rule)
         area_after = _AREA_AFTER.match(text, end) is not None
         if text[start] == "S" and text[start + 1].isdigit():

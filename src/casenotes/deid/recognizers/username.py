@@ -28,12 +28,13 @@ _NOT_HANDLES = words(
     follower followers following request requests app apps dm dms said says told showed shows
     where which who that this these those there then when while today yesterday tonight now
     again also too as if not no yes all some any only just still even ever never later earlier
-    recently regularly
+    recently regularly under map maps
     """
 )
 _PLATFORM_WORDS = (
     "snap", "snapchat", "insta", "instagram", "ig", "tiktok", "tik tok", "twitter", "facebook",
     "fb", "discord", "telegram", "kik", "threads", "youtube", "twitch", "handle", "username",
+    "account", "acc", "accounts", "blocked", "tagged", "profile", "stories", "followers", "dm",
 )  # fmt: skip
 _AT_NOT_HANDLES = frozenset({"home", "school", "work", "college", "nans", "mums", "dads"})
 
