@@ -348,6 +348,9 @@ def test_matmul_must_be_a_known_library():
         ("His brother Paddy (Patrick McDonagh, 16) works with dad.", ["Paddy"], []),
         ("Parents (Leanne and Francis Smith) attended.", [], ["Parents"]),
         ("Admissions (Carol Wood) say the form is in.", [], ["Admissions"]),
+        # an initial with its full stop goes with the name; "B&B." is no initial
+        ("Referrer: Ms D. Chauhan, Assistant Head.", ["D. Chauhan"], []),
+        ("Living in a B&B. James Doyle is under the dietitian.", ["James Doyle"], ["B. James"]),
         # a first name and surname in capitals
         ("STATEMENT OF THOMAS HARRINGTON\nApplicant: the council.", ["THOMAS HARRINGTON"], []),
         ("ASSESSMENT OF CHILD IN NEED\nSeen at home.", [], ["CHILD IN NEED"]),

@@ -218,6 +218,12 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("Referral Order (9 months) made; Year 8, 12 pupils", "AGE", []),
     # ADDRESS (postcode separate)
     ("lives at 12 Station Road.", "ADDRESS", ["12 Station Road"]),
+    # typed in lower case, or with the house number's word; near misses in prose
+    ("address confirmed flat 3, 41 cowper grove ls9 7ab", "ADDRESS", ["flat 3, 41 cowper grove"]),
+    ("HV to 56 popple st, S4 8HW", "ADDRESS", ["56 popple st"]),
+    ("Nan lives at no.7 Elm Close round the corner", "ADDRESS", ["no.7 Elm Close"]),
+    ("he walked 5 times down the road", "ADDRESS", []),
+    ("went 3 miles down the main road", "ADDRESS", []),
     ("14a Kingsmead Close, Leeds LS6 2AB", "ADDRESS", ["14a Kingsmead Close, Leeds"]),
     (
         "Flat 3, Brunel House, 12 Station Road, Leeds.",

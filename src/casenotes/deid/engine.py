@@ -559,6 +559,7 @@ LABEL_PRIORITY = {
 
 _CAPITALS_BEFORE = re.compile(r"(?<![\w'’-])((?:Mc|Mac)?[A-Z][A-Z'’-]+),[ ]?$")
 _FIRST_NAME_BEFORE = re.compile(r"(?<![\w'’-])([A-Z][a-z'’-]+)[ ]$")
+_INITIAL_BEFORE = re.compile(r"(?<![^\s(])[A-Z]\.[ ]$")  # not "B&B. James"
 _LOWER_WORD_AFTER = re.compile(r"[ ]([a-z][a-z'’-]+)(?![\w'’-])")
 _PERSON = PiiLabel.PERSON.value
 _NAMED = frozenset({_PERSON, PiiLabel.LOCATION.value, PiiLabel.ORGANIZATION.value})
@@ -572,7 +573,8 @@ def join_pieces(
     - a name in two pieces becomes one: "Hope Gordon", "GILL, Hussain" (a comma only after a
       surname in capitals), so no space or comma between them is left behind;
     - a name grows over a surname in capitals before it ("HORVATH, Harper") and a lower-case
-      surname after it ("Alexandra griffiths"), as ``name_piece`` allows;
+      surname after it ("Alexandra griffiths"), as ``name_piece`` allows, and over an initial
+      with its full stop before it ("D. Chauhan");
     - an address takes in the town after its comma ("124 New Road, Birmingham");
     - a date in brackets straight after a name is a date of birth ("Holly Dixon (11 June
       2010)"), the way notifications and referrals write it.
@@ -629,6 +631,9 @@ def join_pieces(
         )
         if before and name_piece(before.group(1)):
             start = before.start()
+        initial = _INITIAL_BEFORE.search(text, max(floor, start - 3), start)
+        if initial:  # "Ms D. Chauhan", "R. Whitfield": the initial is part of the name
+            start = initial.start()
         after = _LOWER_WORD_AFTER.match(text, end, ceiling)
         if after and name_piece(after.group(1)):
             end = after.end()

@@ -72,6 +72,21 @@ _BEFORE_POSTCODE = (
     rf"(?:,[ \t]*{_PIECE}){{0,2}}"
     rf"(?=[ \t]+{_POSTCODE_AFTER_BLOCK})"
 )
+# "no.7 Elm Close", "number 7 Elm Close": the house number's word goes with it
+_HOUSE_WORD = r"(?:[Nn]o\.[ ]?|[Nn]o[ ]|[Nn]umber[ ])"
+# A street typed in lower case, as fast notes are: "56 popple st", "flat 3, 41 cowper grove";
+# its name words must not be sentence words ("5 times down the road")
+_LOWER_SUFFIXES = (
+    "road", "rd", "street", "st", "lane", "close", "avenue", "ave", "way", "crescent", "drive",
+    "grove", "gardens", "place", "court", "terrace", "walk", "view", "row", "square", "mews",
+    "parade", "rise",
+)  # fmt: skip
+_LOWER_SUFFIX = rf"[a-z] (?:{'|'.join(_LOWER_SUFFIXES)})\b"
+_LOWER_STREET = (
+    rf"(?<![\w/.:£$-])(?:(?:flat|apartment|room)[ ]\d{{1,4}}[a-z]?,?[ ]+)?(?:{_HOUSE_WORD})?"
+    rf"\d{{1,4}}[a-z]?,?[ ]+(?P<lower_street>[a-z]+(?:[ ][a-z]+)?)[ ]"
+    rf"(?:{'|'.join(_LOWER_SUFFIXES)})\b(?![\w-])"
+)
 # Foreign streets. A word of any script ("Søndergade", "Μεγάλη"); capitals are checked in code.
 _LETTER = r"[^\W\d_]"
 _UWORD = rf"{_LETTER}+(?:['’-]{_LETTER}+)*"
@@ -183,8 +198,16 @@ class UkAddressRecognizer(UkRecognizer):
         ),
         Rule(
             name="address_street",
-            regex=re.compile(rf"(?<![\w/.:£$-])(?:{_BUILDING}{_SEP})?{_STREET}{_TOWN}"),
+            regex=re.compile(
+                rf"(?<![\w/.:£$-])(?:{_BUILDING}{_SEP})?(?:{_HOUSE_WORD})?{_STREET}{_TOWN}"
+            ),
             score=0.6,
+        ),
+        Rule(
+            name="address_lower_case_street",
+            regex=re.compile(_LOWER_STREET),
+            score=0.6,
+            prefilter=finding(_LOWER_SUFFIX),
         ),
         Rule(
             name="address_before_postcode",
@@ -220,6 +243,12 @@ class UkAddressRecognizer(UkRecognizer):
             groups.get(name) for name in ("building", "street", "estate")
         ):
             return None  # "Flat 3" on its own
+        lower_street = groups.get("lower_street")
+        if lower_street and any(
+            word in _LOWER_NOT_STREET or word.title() in NOT_NAME_WORDS
+            for word in lower_street.split()
+        ):
+            return None  # "5 times down the road", "2 more days st"
         street = groups.get("street")
         if street and all(
             word in NOT_NAME_WORDS and word not in _STREET_ADJECTIVES for word in street.split()
@@ -267,6 +296,11 @@ class UkAddressRecognizer(UkRecognizer):
 # Sentence words that also name streets after a house number: "124 New Road", "3 Old Lane",
 # "153 School Way", "2 Home Farm Close"
 _STREET_ADJECTIVES = frozenset({"New", "Old", "School", "College", "Home", "Half"})
+_LOWER_NOT_STREET = words(
+    """the a an of to in on at by for and or up down from into over times time days day weeks
+    week months month years year hours hour mins minutes more less other same main high new old
+    his her their our my your its this that these those we they he she it is was are were"""
+)
 _FLAT_BEFORE = re.compile(rf"\b(?:{_alternation(FLAT_WORDS)})\.?[ ]$")
 _LEADING_NUMBER = re.compile(r"(?<![\w,.:/-])\d{1,5}[ ]$")
 
