@@ -358,6 +358,9 @@ def test_scope_is_limited_in_words(extract):
         ("Talks about drinking most nights with mates.", "drinking most nights", "parent"),
         # ... unless a relative clause makes them one
         ("YP lives with dad, who is drinking heavily.", "drinking heavily", "parent"),
+        # a clause that starts with a verb after "but" continues its subject
+        ("YP admits drinking with older males but denies drug use.", "drug use", "child"),
+        ("YP is doing well but the neighbour is drinking.", "drinking", "other"),
         # self-harm is the young person's unless the note says whose
         ("No further self-harm reported by Mum or school.", "self-harm", "child"),
         ("There is no history of self-harm.", "self-harm", "child"),

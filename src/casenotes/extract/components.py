@@ -148,6 +148,11 @@ AUXILIARIES = frozenset({"is", "was", "are", "were", "has", "had", "have", "also
 SENTENCE_ENDS = frozenset({".", "!", "?", "...", "…"})
 # adverbs that end a qualifier's scope but not the clause: "YP is currently sofa surfing"
 CLAUSE_ADVERBS = frozenset({"now", "currently", "still"})
+COORDINATORS = frozenset({"but", "and", "&", "yet"})
+DETERMINERS = frozenset(
+    {"the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its", "our"}
+    | {"my", "your", "no", "any", "some", "there", "it"}
+)
 ADULT_AGE = 18
 UNKNOWN = "unknown"  # a name the note gives no role: an antecedent, but nobody's risk
 CASE_KEY = "casenotes_case_id"  # doc.user_data: the case a note belongs to, for role memory
@@ -1033,9 +1038,10 @@ class ContextQualifier:
         span: Span, segment: list[int], terminal: list[bool], anyone_before: list[_Person]
     ) -> bool:
         """True when the mention's clause has no subject of its own and continues the one before:
-        it follows an adverb that ends scopes but not clauses ("YP is currently sofa surfing"), or
-        begins with an auxiliary ("Dad was arrested and is now on bail"), with no person word,
-        speaker or name between that point and the mention."""
+        it follows an adverb that ends scopes but not clauses ("YP is currently sofa surfing"),
+        begins with an auxiliary ("Dad was arrested and is now on bail") or with a lower-case
+        word that is no determiner after "but" or "and" ("admits drinking but denies drug use"),
+        with no person word, speaker or name between that point and the mention."""
         doc = span.doc
         seg = segment[span.start]
         cut = next(
@@ -1043,8 +1049,19 @@ class ContextQualifier:
         )
         if cut < 0 or segment[cut] != seg or any(p.end > cut for p in anyone_before):
             return False
+        after = doc[cut + 1] if cut + 1 < span.start else None
         return doc[cut].lower_ in CLAUSE_ADVERBS or (
-            cut + 1 < span.start and doc[cut + 1].lower_ in AUXILIARIES
+            after is not None
+            and (
+                after.lower_ in AUXILIARIES
+                # "admits drinking but denies drug use": a verb straight after "but"
+                or (
+                    doc[cut].lower_ in COORDINATORS
+                    and after.is_lower
+                    and after.is_alpha
+                    and after.lower_ not in DETERMINERS
+                )
+            )
         )
 
     @staticmethod
