@@ -452,3 +452,29 @@ def test_texts_without_a_case_share_nothing(nlp):
 
     found = list(extract_mentions(nlp, ["Kian (14) seen.", "Kian says he has depression."]))
     assert [m.subject.value for m in found[1]] == ["parent"]
+
+
+def test_chronology_entries_dated_long_before_the_note_are_historical(nlp):
+    import datetime as dt
+
+    from casenotes.extract.pipeline import note_mentions
+    from casenotes.records import Note
+
+    text = (
+        "CHRONOLOGY\n"
+        "14/06/18 - Police attended following a report of domestic abuse.\n"
+        "09/01/23 | HV | Mum disclosed low mood.\n"
+        "20/06/18 - Plan: if Dad is drinking again, call police."
+    )
+    dated = Note(note_id="c1", text=text, date=dt.date(2023, 3, 1))
+    undated = Note(note_id="c2", text=text)
+    got = [
+        [(text[m.start : m.end], m.temporality.value) for m in found]
+        for found in note_mentions(nlp, [dated, undated])
+    ]
+    assert got[0] == [
+        ("domestic abuse", "historical"),  # more than half a year before the note
+        ("low mood", "current"),  # seven weeks before it
+        ("drinking", "hypothetical"),  # a trigger still decides
+    ]
+    assert got[1][0] == ("domestic abuse", "current")  # no note date: nothing to compare

@@ -31,6 +31,7 @@ Both get their rules in ``initialize()`` (the packaged files by default) and sav
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections import OrderedDict
@@ -156,6 +157,12 @@ DETERMINERS = frozenset(
 ADULT_AGE = 18
 UNKNOWN = "unknown"  # a name the note gives no role: an antecedent, but nobody's risk
 CASE_KEY = "casenotes_case_id"  # doc.user_data: the case a note belongs to, for role memory
+DATE_KEY = "casenotes_note_date"  # doc.user_data: the note's date, for dated chronology entries
+ENTRY_DATES_KEY = "casenotes_entry_dates"
+# A chronology entry: a line that starts with a day-first date and a separator
+DATED_ENTRY = re.compile(
+    r"^[ \t>*•-]*(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})[ \t]*(?:[-–—|:]|\t)", re.MULTILINE
+)
 MAX_REMEMBERED_CASES = 10_000
 
 
@@ -654,6 +661,7 @@ class ContextQualifier:
         self._terminate = context.data.terminate_category
         self._defaults = dict(subject.data.defaults)
         self._rule_defaults = dict(subject.data.rule_defaults)
+        self._history_days = context.data.dated_entry_history_days
         self._speech = frozenset(v.lower() for v in subject.data.speech_verbs)
         self._ignore = dict(subject.data.ignore)
         self._not_names = frozenset(w.lower() for w in subject.data.not_names) | person_words
@@ -959,6 +967,8 @@ class ContextQualifier:
             if any(found.get(q) == v for q, v in unless.items()):
                 del found[qualifier]
         span._.negated = bool(found.get("negated", False))
+        if "temporality" not in found and self._in_old_entry(span):
+            found["temporality"] = Temporality.HISTORICAL.value
         span._.temporality = found.get("temporality", Temporality.CURRENT.value)
         span._.certainty = found.get("certainty", Certainty.AFFIRMED.value)
         override = self.rule_subjects.get(span._.get(RULE_ATTR) or "")
@@ -968,6 +978,31 @@ class ContextQualifier:
             span._.subject = found["subject"]
         else:
             span._.subject = self._subject_from_people(span, segment, terminal, people)
+
+    def _in_old_entry(self, span: Span) -> bool:
+        """True when the mention is on a chronology line dated more than
+        ``dated_entry_history_days`` before the note's date (``doc.user_data[DATE_KEY]``)."""
+        doc = span.doc
+        note_date = doc.user_data.get(DATE_KEY)
+        if not self._history_days or not isinstance(note_date, dt.date):
+            return False
+        entries = doc.user_data.get(ENTRY_DATES_KEY)
+        if entries is None:
+            entries = {}
+            for match in DATED_ENTRY.finditer(doc.text):
+                day, month, year = (int(g) for g in match.groups())
+                try:
+                    entries[match.start()] = dt.date(
+                        year + 2000 if year < 100 else year, month, day
+                    )
+                except ValueError:
+                    continue  # not a date ("31/02/23")
+            doc.user_data[ENTRY_DATES_KEY] = entries
+        if not entries:
+            return False
+        line_start = doc.text.rfind("\n", 0, span.start_char) + 1
+        entry = entries.get(line_start)
+        return entry is not None and (note_date - entry).days > self._history_days
 
     def _sets_negation(self, rule: ContextRule) -> bool:
         return any(self._categories[c].qualifier == "negated" for c in (rule.category, *rule.also))

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from casenotes.extract.components import CASE_KEY
+from casenotes.extract.components import CASE_KEY, DATE_KEY
 from casenotes.extract.config import ExtractConfig
 from casenotes.extract.summaries import RISKS_FIELD, note_risks
 from casenotes.parallel import BatchResult, BatchTransform
@@ -134,6 +134,8 @@ def _case_doc(nlp: Language, note: Note) -> Doc:
     doc = nlp.make_doc(note.text)
     if note.case_id is not None:
         doc.user_data[CASE_KEY] = note.case_id
+    if note.date is not None:
+        doc.user_data[DATE_KEY] = note.date
     return doc
 
 

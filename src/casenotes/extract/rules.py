@@ -143,6 +143,9 @@ class ContextRuleSet(_Strict):
     pseudo_category: str = "PSEUDO"
     terminate_category: str = "TERMINATE"
     fuzzy_ignore: tuple[str, ...] = ()  # real words one edit from a trigger word ("three")
+    # a chronology's entry ("14/06/18 - Police attended ...") dated more than this many days
+    # before the note's own date is history; 0 turns the rule off
+    dated_entry_history_days: int = Field(default=0, ge=0, le=3650)
     rules: tuple[ContextRule, ...]
 
     @model_validator(mode="after")
