@@ -85,6 +85,7 @@ RULES_FILE_NAME = "rules.json"
 CONTEXT_TYPO_MIN_LENGTH = 4  # "taht", "riisk", "deies", "hwever", "whethher", "suspcets"
 WEIGHTS_KEY = "casenotes_scope_weights"
 SEGMENTS_KEY = "casenotes_segments"
+DEPTHS_KEY = "casenotes_bracket_depths"
 LIST_WORDS = frozenset({"and", "or", "nor", "&", "/"})
 CONDITIONALS = frozenset({"if", "unless"})  # a backward trigger does not reach across these
 HEADING_MARKS = frozenset({":"})
@@ -310,14 +311,21 @@ def _segments(doc: Doc) -> list[int]:
 
 
 def _bracket_depths(doc: Doc) -> list[int]:
-    """How many brackets are open at each token ("(" and ")" themselves count as inside)."""
+    """How many brackets are open at each token ("(" and ")" themselves count as inside); kept
+    in ``doc.user_data`` for the doc's length."""
+    cached = doc.user_data.get(DEPTHS_KEY)
+    if cached is not None and len(cached) == len(doc):
+        return cached
+    strings = doc.vocab.strings
+    opening, closing = strings.add("("), strings.add(")")
     depths, depth = [], 0
-    for token in doc:
-        if token.text == "(":
+    for orth in doc.to_array([ORTH]).tolist():
+        if orth == opening:
             depth += 1
         depths.append(depth)
-        if token.text == ")" and depth:
+        if orth == closing and depth:
             depth -= 1
+    doc.user_data[DEPTHS_KEY] = depths
     return depths
 
 
