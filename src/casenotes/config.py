@@ -310,6 +310,8 @@ DEFAULT_CASE_REFERENCE_FORMATS: tuple[CaseReferenceFormat, ...] = (
             "incident no",
             "crime no",
             "crime ref",
+            "crime report",
+            "crime number",
             "case ref",
             "case no",
             "case number",

@@ -222,6 +222,8 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("address confirmed flat 3, 41 cowper grove ls9 7ab", "ADDRESS", ["flat 3, 41 cowper grove"]),
     ("HV to 56 popple st, S4 8HW", "ADDRESS", ["56 popple st"]),
     ("Nan lives at no.7 Elm Close round the corner", "ADDRESS", ["no.7 Elm Close"]),
+    ("visit to pitch 9, Bannock Lane site, M18.", "ADDRESS", ["pitch 9, Bannock Lane"]),
+    ("the match on pitch 3 was a draw", "ADDRESS", []),
     ("he walked 5 times down the road", "ADDRESS", []),
     ("went 3 miles down the main road", "ADDRESS", []),
     ("14a Kingsmead Close, Leeds LS6 2AB", "ADDRESS", ["14a Kingsmead Close, Leeds"]),
@@ -290,6 +292,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("in the Car Park", "LOCATION", []),
     # CASE_REFERENCE: value only
     ("Mosaic ID 1234567", "CASE_REFERENCE", ["1234567"]),
+    ("PC Haddow confirmed crime report 5223291874 is filed", "CASE_REFERENCE", ["5223291874"]),
     ("ref: CIN-2024-00412", "CASE_REFERENCE", ["CIN-2024-00412"]),
     ("case no. EH/2023/1187", "CASE_REFERENCE", ["EH/2023/1187"]),
     ("crime ref: 43/12345/24", "CASE_REFERENCE", ["43/12345/24"]),

@@ -47,7 +47,11 @@ BUILDING_KINDS = (
     "Chambers", "Centre", "Place", "Gardens", "View", "Wharf",
 )  # fmt: skip
 ESTATE_KINDS = ("Estate",)
-FLAT_WORDS = ("Flat", "Apartment", "Apt", "Unit", "Room", "Maisonette", "Suite")
+# (a Traveller site's pitch or plot is a home's number too: "Pitch 9, Bannock Lane")
+FLAT_WORDS = (
+    "Flat", "Apartment", "Apt", "Unit", "Room", "Maisonette", "Suite", "Pitch", "Plot", "pitch",
+    "plot",
+)  # fmt: skip
 # Street-type words of other countries, for foreign addresses a note may quote ("Hammarvägen 15",
 # "Rua do Arenque 1634", "12 rue de la Paix", "Erzsébet tér 19."). Suffixes end the street's name
 # word; prefixes start the street; the Hungarian ones stand between the name and the number.
