@@ -13,8 +13,8 @@ only scored. Both were scored before any change made from them (``*_first`` repo
 
 Markup (the same in every source file):
 
-- a note starts with ``=== note_id=… case_id=… date=YYYY-MM-DD split=dev|test|dev_b|dev_c|test_c``; its text
-  runs to the next header, with blank lines at either end dropped;
+- a note starts with ``=== note_id=… case_id=… date=YYYY-MM-DD split=…`` (one of ``SPLITS``);
+  its text runs to the next header, with blank lines at either end dropped;
 - a risk mention is ``[[span|label|negated|subject|temporality|certainty]]`` (``negated`` is
   ``yes`` or ``no``);
 - a piece of personal data is ``{{value|LABEL}}``.
