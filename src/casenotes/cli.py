@@ -430,7 +430,7 @@ def show(
     """Render one note as HTML with its mentions highlighted and their qualifiers labelled."""
     from casenotes.errors import InputError
     from casenotes.extract.config import load_extract_config
-    from casenotes.extract.pipeline import build_pipeline, doc_mentions
+    from casenotes.extract.pipeline import build_pipeline, note_mentions
     from casenotes.extract.render import render_html
     from casenotes.io import read_notes
 
@@ -442,8 +442,15 @@ def show(
         if note.mentions is None:
             raise InputError(f"{note_file}: note {note_id!r} has no `mentions` to show")
         mentions = note.mentions
-    else:
-        mentions = doc_mentions(build_pipeline(load_extract_config(config))(note.text))
+    else:  # after the notes of its case before it in the file, whose names' roles carry over
+        earlier = []
+        for item in read_notes(note_file) if note.case_id is not None else ():
+            if item.note.note_id == note_id:
+                break
+            if item.note.case_id == note.case_id:
+                earlier.append(item.note)
+        nlp = build_pipeline(load_extract_config(config))
+        mentions = list(note_mentions(nlp, [*earlier, note]))[-1]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(note, mentions, source=note_file.name), encoding="utf-8")
     out.chmod(0o600)

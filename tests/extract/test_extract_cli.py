@@ -100,6 +100,22 @@ def test_show_writes_an_html_page_and_warns(corpus):
     assert _leaks(done.stdout + done.stderr, notes) == []
 
 
+def test_show_labels_a_note_as_extract_does_after_the_earlier_notes_of_its_case(tmp_path):
+    path = tmp_path / "case.jsonl"
+    rows = [
+        {"note_id": "n1", "case_id": "C1", "text": "Kian (14) seen at school."},
+        {"note_id": "n2", "case_id": "C1", "text": "Kian says he has depression."},
+    ]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    out = tmp_path / "case.risks.jsonl"
+    assert _run("extract", str(path), "--out", str(out)).returncode == 0
+    extracted = json.loads(out.read_text().splitlines()[1])["mentions"]
+    assert [m["subject"] for m in extracted] == ["child"]  # the role note n1 gave Kian
+    page = tmp_path / "n2.html"
+    assert _run("show", str(path), "--id", "n2", "--out", str(page)).returncode == 0
+    assert "mental_health · child · current · affirmed" in page.read_text()
+
+
 @pytest.mark.slow
 def test_show_unknown_id_is_bad_input(corpus):
     done = _run("show", str(corpus), "--id", "nope", "--out", str(corpus.with_name("x.html")))
