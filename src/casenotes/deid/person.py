@@ -1434,12 +1434,15 @@ _WORD_AFTER = re.compile(r"\s*([a-z']+)")
 
 
 def _common_name_elsewhere(
-    text: str, name: str, taken: list[tuple[int, int]]
+    text: str, lowered: str, name: str, taken: list[tuple[int, int]]
 ) -> list[tuple[int, int]]:
     """Occurrences of a name that is also a word ("Hope", "Bill") in other letter cases, kept
     only where the text uses it as a name (see ``_CLAUSE_OPENERS``)."""
     found: list[tuple[int, int]] = []
     title = name[:1].upper() + name[1:].lower()
+    forms = text.count(name) + (text.count(title) if title != name else 0)
+    if lowered.count(name.lower()) <= forms:
+        return found  # every occurrence is in a capitalised form, matched as before (fast path)
     pattern = re.compile(rf"(?<![\w'’-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
     for match in pattern.finditer(text):
         start, end = match.span()
@@ -1494,11 +1497,12 @@ def propagate_names(
     and first names the word list knows from elsewhere: "elijah", "poppy").
     """
     found: list[tuple[int, int]] = []
+    lowered = text.lower()
     for name in sorted(set(names), key=len, reverse=True):
         lower = name.lower()
         common = lower in COMMON_WORDS or (lower in known_words and lower not in first_names())
         if common and len(lower) > 1:
-            found += _common_name_elsewhere(text, name, taken + found)
+            found += _common_name_elsewhere(text, lowered, name, taken + found)
         # a possessive without its apostrophe too ("at kais mates flat"), when the name with an
         # "s" is no word or other name ("Ros" stays out of "Ross")
         plural = lower + "s"
