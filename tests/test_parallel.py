@@ -66,3 +66,17 @@ def test_plain_transform_cannot_ask_for_processes(tmp_path):
     _write_input(source, 3)
     with pytest.raises(ValueError, match="factory"):
         process_notes(source, tmp_path / "o.jsonl", shout, processes=2)
+
+
+def test_case_store_keeps_a_value_per_case_drops_the_least_recent_and_clears():
+    from casenotes.parallel import CaseStore
+
+    store: CaseStore[set[str]] = CaseStore(set, max_cases=2)
+    store.of("a").add("kai")
+    store.of("b").add("jade")
+    assert store.of("a") == {"kai"}  # "a" is now the most recently used
+    store.of("c")
+    assert store.of("b") == set()  # "b" was dropped for "c", so it starts again
+    assert store.of("a") == set()  # ... and adding "b" back dropped "a"
+    store.clear()
+    assert store.of("c") == set()

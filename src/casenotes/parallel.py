@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from casenotes.errors import RecordError
 from casenotes.records import Note
@@ -36,8 +36,36 @@ BatchResult = Note | RecordError
 BatchTransform = Callable[[Sequence[Note]], Sequence[BatchResult]]
 TransformFactory = Callable[[], BatchTransform]
 Item = TypeVar("Item")
+Value = TypeVar("Value")
+MAX_REMEMBERED_CASES = 10_000
 
 _worker_transform: BatchTransform | None = None
+
+
+class CaseStore(Generic[Value]):
+    """What earlier notes taught a stateful transform, per case: a value made by ``factory`` on a
+    case's first note, kept for its later notes. At most ``max_cases`` cases are kept (the least
+    recently used go first), and ``clear()`` starts a new chunk, so a chunk's output never
+    depends on what another chunk saw (see :func:`map_chunks`)."""
+
+    def __init__(self, factory: Callable[[], Value], max_cases: int = MAX_REMEMBERED_CASES) -> None:
+        self._factory = factory
+        self._max_cases = max_cases
+        self._cases: OrderedDict[str, Value] = OrderedDict()
+
+    def of(self, case_id: str) -> Value:
+        """The case's value (made now if the case is new), marked as the most recently used."""
+        value = self._cases.get(case_id)
+        if value is None:
+            value = self._cases[case_id] = self._factory()
+            while len(self._cases) > self._max_cases:
+                self._cases.popitem(last=False)
+        else:
+            self._cases.move_to_end(case_id)
+        return value
+
+    def clear(self) -> None:
+        self._cases.clear()
 
 
 def per_note(transform: Callable[[Note], Note]) -> BatchTransform:

@@ -18,7 +18,6 @@ traced. No text or value is ever logged.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -43,6 +42,7 @@ from casenotes.deid.person import (
     stop_words,
 )
 from casenotes.errors import ConfigError
+from casenotes.parallel import CaseStore
 from casenotes.records import Note, PiiLabel, PiiSpan
 
 NER_COMPONENTS = ("ner",)
@@ -64,7 +64,6 @@ _WORD_BEFORE_BRACKET = re.compile(r"(?<![\w'’-])([A-Z][a-z'’-]+)[ \t]*\([ \t
 # Capitals that can be someone's initials: "OA", "JBK", "SO'N"
 _INITIALS = re.compile(r"(?<![\w'’])([A-Z](?:[A-Z]|['’][A-Z]){1,4})(?![\w'’])")
 PROPAGATION_SCORE = 0.7
-MAX_REMEMBERED_CASES = 10_000
 TRUSTED_NAME_CUES = frozenset(
     {
         "title",
@@ -244,8 +243,8 @@ class Analyzer:
             supported_languages=["en"],
             context_aware_enhancer=_no_context_enhancer(),
         )
-        self._case_names: OrderedDict[str, set[str]] = OrderedDict()
-        self._case_initials: OrderedDict[str, set[str]] = OrderedDict()
+        self._case_names: CaseStore[set[str]] = CaseStore(set)
+        self._case_initials: CaseStore[set[str]] = CaseStore(set)
         self._blas = ThreadpoolController() if config.matmul == "numpy" else None
 
     def forget_cases(self) -> None:
@@ -361,12 +360,9 @@ class Analyzer:
             if not self.allow.allows(word)
         }
         if note.case_id is not None:
-            remembered = self._case_names.setdefault(note.case_id, set())
-            self._case_names.move_to_end(note.case_id)
+            remembered = self._case_names.of(note.case_id)
             remembered.update(names)
             names = set(remembered)
-            while len(self._case_names) > MAX_REMEMBERED_CASES:
-                self._case_names.popitem(last=False)
         lowered = {name.lower() for name in names}
         detections = [self._as_person(note.text, d, lowered) for d in detections]
         taken = [(d.start, d.end) for d in detections]
@@ -393,12 +389,9 @@ class Analyzer:
             if not self.allow.allows(value) and value.lower() not in ROLES_AND_TITLES
         }
         if note.case_id is not None:
-            remembered = self._case_initials.setdefault(note.case_id, set())
-            self._case_initials.move_to_end(note.case_id)
+            remembered = self._case_initials.of(note.case_id)
             remembered.update(initials)
             initials = set(remembered)
-            while len(self._case_initials) > MAX_REMEMBERED_CASES:
-                self._case_initials.popitem(last=False)
         if not initials:
             return []
         found = []

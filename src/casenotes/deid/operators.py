@@ -29,17 +29,16 @@ import hashlib
 import hmac
 import random
 import re
-from collections import OrderedDict
 
 from casenotes.config import DeidConfig
 from casenotes.deid.allowlist import normalise
 from casenotes.errors import ConfigError
+from casenotes.parallel import CaseStore
 from casenotes.records import QUASI_IDENTIFIERS, PiiLabel
 
 MODES = ("placeholder", "pseudonym", "surrogate", "redact")
 KEYED_OPERATORS = frozenset({"pseudonym", "surrogate", "shift"})
 REDACTED = "[REDACTED]"
-MAX_REMEMBERED_CASES = 10_000
 
 
 def mode_preset(mode: str) -> dict[str, str]:
@@ -101,14 +100,10 @@ class CaseMemory:
     """Placeholder numbering per case (or per note without a case), bounded in size."""
 
     def __init__(self) -> None:
-        self._cases: OrderedDict[str, dict[str, dict[str, int]]] = OrderedDict()
+        self._cases: CaseStore[dict[str, dict[str, int]]] = CaseStore(dict)
 
     def number(self, scope: str, label: str, value: str) -> int:
-        labels = self._cases.setdefault(scope, {})
-        self._cases.move_to_end(scope)
-        while len(self._cases) > MAX_REMEMBERED_CASES:
-            self._cases.popitem(last=False)
-        values = labels.setdefault(label, {})
+        values = self._cases.of(scope).setdefault(label, {})
         return values.setdefault(value, len(values) + 1)
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,6 +70,7 @@ from casenotes.extract.rules import (
     load_subject_rules,
     parse_rules,
 )
+from casenotes.parallel import CaseStore
 from casenotes.records import Certainty, RiskLabel, Subject, Temporality
 
 SPANS_KEY = "risks"
@@ -164,7 +164,6 @@ ENTRY_DATES_KEY = "casenotes_entry_dates"
 DATED_ENTRY = re.compile(
     r"^[ \t>*•-]*(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})[ \t]*(?:[-–—|:]|\t)", re.MULTILINE
 )
-MAX_REMEMBERED_CASES = 10_000
 
 
 def register_extensions() -> None:
@@ -607,7 +606,7 @@ class ContextQualifier:
         self.label_subjects: dict[str, Subject] = {}
         # per case, the roles of names that earlier notes gave ("Mum (Chantelle)"): a later
         # note of the case that only says "Chantelle" still knows she is a parent
-        self._case_roles: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._case_roles: CaseStore[dict[str, str]] = CaseStore(dict)
 
     def initialize(
         self,
@@ -687,11 +686,7 @@ class ContextQualifier:
         case_id = doc.user_data.get(CASE_KEY)
         if case_id is None:
             return None
-        roles = self._case_roles.setdefault(str(case_id), {})
-        self._case_roles.move_to_end(str(case_id))
-        while len(self._case_roles) > MAX_REMEMBERED_CASES:
-            self._case_roles.popitem(last=False)
-        return roles
+        return self._case_roles.of(str(case_id))
 
     @property
     def rule_ids(self) -> list[str]:
