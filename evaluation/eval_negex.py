@@ -9,8 +9,11 @@ default clinical termset, on the same spans) and the published NegEx figures.
 
 Mapping of our qualifiers: ``temporality`` historical → Historical, hypothetical → Not particular,
 current → Recent; ``subject`` child (the person the record is about) → Patient, parent or other →
-Other. The target span is given the label ``neet``, whose default subject is the child and which
-no label-specific rule touches.
+Other. The target span is given the label ``offending``, whose default subject is the child and
+which no label-specific context rule touches. (Until 2026-11-30 it was ``neet``, which by design
+ignores parent words, since a parent who is NEET is the case's young person; that hid every family
+member's condition and scored experiencer "Other" at 0. Negation and temporality are the same
+under either label.)
 
 Usage (from the project root): ``.venv/bin/python evaluation/eval_negex.py``
 Writes ``evaluation/results/negex_eval.json`` and ``.md``. Skips cleanly if the data is absent.
@@ -27,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "external" / "negex_rsAnnotations-1-120-random.txt"
 RESULTS = ROOT / "evaluation" / "results"
-TARGET_LABEL = "neet"
+TARGET_LABEL = "offending"
 CAVEAT = (
     "Not a blind test: during development the errors on this set were read once, and general "
     "changes followed (scope counted in words, not tokens or spaces; a colon ends a scope; "

@@ -226,6 +226,9 @@ TABLE = [
         "affirmed",
     ),
     ("Stepdad is drinking heavily.", "drinking heavily", False, "parent", "current", "affirmed"),
+    # a family history is the relatives', not the child's; a bare history is the child's own
+    ("Kai has a family history of theft.", "theft", False, "parent", "historical", "affirmed"),
+    ("Kai has a history of offending.", "offending", False, "child", "historical", "affirmed"),
     ("The young person is excluded.", "excluded", False, "child", "current", "affirmed"),
     ("His sister was excluded.", "excluded", False, "child", "current", "affirmed"),
     ("Nan is drinking daily.", "drinking daily", False, "parent", "current", "affirmed"),
