@@ -65,8 +65,10 @@ TrackingOption = Annotated[
         help="MLflow tracking URI (else $MLFLOW_TRACKING_URI, else sqlite:///mlflow.db).",
     ),
 ]
-console = Console(stderr=True)
-stdout = Console()
+# Messages are never wrapped at the console's width: a summary line ("read 13, wrote 12 to
+# PATH, rejected 1") stays one line however long its paths, for logs and for grep.
+console = Console(stderr=True, soft_wrap=True)
+stdout = Console(soft_wrap=True)
 
 
 def _version(value: bool) -> None:

@@ -354,6 +354,8 @@ def test_matmul_must_be_a_known_library():
         # a first name and surname in capitals
         ("STATEMENT OF THOMAS HARRINGTON\nApplicant: the council.", ["THOMAS HARRINGTON"], []),
         ("ASSESSMENT OF CHILD IN NEED\nSeen at home.", [], ["CHILD IN NEED"]),
+        # a lower-case word spaCy takes in front of a name stays out of it
+        ("Duty rang Sky Hunter on her mobile at 21:50.", ["Sky Hunter"], ["rang"]),
     ],
 )
 def test_initials_short_names_and_capitals(placeholder, text, found, kept):

@@ -118,6 +118,15 @@ def people(recognizer, text):
         ("SW to chase the referral today.", []),
         ("Referral from the child (DOB on file) today.", []),
         ("Information on file (school age) for now.", []),
+        # a name that is a word, typed in lower case: before a verb typed without its
+        # apostrophe, or owning a person or a thing of a person's
+        ("tc w jade 10.40. summer didnt go to nursery", ["summer"]),
+        ("mason + summer's dad came round", ["summer"]),
+        ("jades new number is on file", ["jade"]),
+        ("a plan for paddys school", ["paddy"]),
+        ("i dont know. she cant cope.", []),
+        ("the bills dad paid", []),
+        ("with her class teacher and the parents house", []),
         # near misses: seasons, festivals, typos, verbs after role words, headings
         ("Over the Summer the family went away.", []),
         ("The family celebrated Eid with relatives.", []),
@@ -173,6 +182,31 @@ def test_first_names_the_word_list_knows_propagate_in_any_case_but_word_surnames
     text = "Elijah seen. Later elijah and Mrs Little had a little chat."
     found = propagate_names(text, ["Elijah", "Little"], taken=[(0, 6)], known_words=known)
     assert sorted(text[s:e] for s, e in found) == ["Little", "elijah"]
+
+
+def test_a_known_name_that_is_a_word_goes_in_lower_case_where_a_person_is_meant():
+    text = (
+        "to say grace had posted. at home with t and summer. jades new number. "
+        "she hopes bill doesnt come. the electricity bill has been paid. i hope so. "
+        "the summer holidays. she has grace. there is hope."
+    )
+    found = propagate_names(text, ["Grace", "Summer", "Jade", "Bill", "Hope"], taken=[])
+    assert sorted((text[s:e], s) for s, e in found) == sorted(
+        [
+            ("grace", text.index("grace had")),
+            ("summer", text.index("summer.")),
+            ("jade", text.index("jades")),
+            ("bill", text.index("bill doesnt")),
+        ]
+    )
+
+
+def test_a_first_name_that_is_a_word_passes_on_from_a_full_name():
+    from casenotes.deid.person import propagatable_words
+
+    known = frozenset({"sky", "hunter", "summer"})
+    assert propagatable_words("Sky Hunter", False, known) == ["Sky", "Hunter"]
+    assert "Summer" in propagatable_words("Summer Balogun", False, known)
 
 
 def test_propagation_of_word_names_needs_the_capital():

@@ -159,6 +159,10 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("LS12 3AB", "VEHICLE_REGISTRATION", []),  # a postcode
     ("S47 CIN meeting", "VEHICLE_REGISTRATION", []),
     ("AB01 CDE", "VEHICLE_REGISTRATION", []),  # no such age identifier
+    # part of a plate, as a witness gives it
+    ("a white Corsa, partial reg YR6, outside", "VEHICLE_REGISTRATION", ["YR6"]),
+    ("partial reg was not seen", "VEHICLE_REGISTRATION", []),
+    ("Part of the plan for Y10", "VEHICLE_REGISTRATION", []),
     # DATE / DATE_OF_BIRTH
     ("seen 12/03/2015", "DATE", ["12/03/2015"]),
     ("12.03.15 and 12-03-2015 and 12/3/15", "DATE", ["12-03-2015", "12.03.15", "12/3/15"]),
@@ -224,6 +228,16 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("Nan lives at no.7 Elm Close round the corner", "ADDRESS", ["no.7 Elm Close"]),
     ("visit to pitch 9, Bannock Lane site, M18.", "ADDRESS", ["pitch 9, Bannock Lane"]),
     ("the match on pitch 3 was a draw", "ADDRESS", []),
+    ("HV to flat 12, Lyndhurst House, ng2 4lu", "ADDRESS", ["flat 12, Lyndhurst House"]),
+    ("she said flat 3 was fine", "ADDRESS", []),
+    # a house's name before its number, after "of" or a label; not a person before it
+    (
+        "Lily, of The Old Forge, 3 Church Lane, was seen",
+        "ADDRESS",
+        ["The Old Forge, 3 Church Lane"],
+    ),
+    ("Address: Ivy Bank, 2 Mill Lane", "ADDRESS", ["Ivy Bank, 2 Mill Lane"]),
+    ("visited Mum, 3 Church Lane today", "ADDRESS", ["3 Church Lane"]),
     ("he walked 5 times down the road", "ADDRESS", []),
     ("went 3 miles down the main road", "ADDRESS", []),
     ("14a Kingsmead Close, Leeds LS6 2AB", "ADDRESS", ["14a Kingsmead Close, Leeds"]),

@@ -503,12 +503,17 @@ def _propagate_values(text: str, detections: list[Detection]) -> list[Detection]
 
 
 _LEADING_NOT_NAME = re.compile(
-    r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|DC|PC|DS|Sgt|Cllr)\.?|\S*\d\S*|[^\w\s]+)\s+", re.IGNORECASE
+    r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|DC|PC|DS|Sgt|Cllr)\.?|\S*\d\S*|[^\w\s]+"
+    # a lower-case word before a capitalised one ("rang Sky", "tc w Jade"), not a particle
+    r"|(?-i:(?!(?:de|da|di|du|del|della|van|von|der|den|ter|ten|bin|binti|al|el|le|la)\s)"
+    r"[a-z][a-z'’]*(?=(?:\s+[a-z][a-z'’]*){0,2}\s+[A-Z])))\s+",
+    re.IGNORECASE,
 )
 
 
 def _without_title(text: str, result):
-    """Trim what spaCy puts before a name: titles, numbers and dates ("03/2019 Mr {Shah}").
+    """Trim what spaCy puts before a name: titles, numbers, dates and lower-case words ("03/2019
+    Mr {Shah}", "rang {Sky}").
     Titles stay outside names by convention; None if nothing of a name is left."""
     start = result.start
     while (match := _LEADING_NOT_NAME.match(text, start, result.end)) is not None:

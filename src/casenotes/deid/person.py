@@ -276,6 +276,22 @@ PERSON_VERBS = frozenset(
     | {"wrote", "chose", "wants", "enjoys", "loves", "likes", "feels", "felt", "played", "smiled"}
     | {"cried", "laughed", "attends", "asked", "wanted", "walked", "slept"}
 )
+# Negated verbs as typed in a hurry, whose subject is a person: "summer didnt go to nursery"
+INFORMAL_NEGATIONS = frozenset(
+    {"didnt", "doesnt", "dont", "isnt", "wasnt", "hasnt", "hadnt", "cant", "wont", "wouldnt"}
+    | {"couldnt", "shouldnt", "aint"}
+)
+# What a person has, after a possessive: "summer's dad", "jades new number", "paddys school"
+POSSESSED = frozenset(
+    {"mum", "mam", "mom", "mummy", "dad", "daddy", "nan", "nana", "nanna", "gran", "grandad"}
+    | {"grandma", "brother", "sister", "siblings", "baby", "boyfriend", "girlfriend", "partner"}
+    | {"ex", "friend", "friends", "mate", "mates", "bestie", "school", "nursery", "college"}
+    | {"teacher", "attendance", "behaviour", "room", "bedroom", "cot", "phone", "number"}
+    | {"birthday", "house", "flat", "medication", "appointment", "dads", "mums"}
+)
+POSSESSED_ADJECTIVES = frozenset(
+    {"new", "old", "little", "big", "older", "younger", "best", "own", "baby", "birth", "step"}
+)
 # Nouns for groups that say and do things as people do
 COLLECTIVES = frozenset(
     {"staff", "team", "class", "everyone", "both", "parents", "teachers", "officers", "agencies"}
@@ -592,6 +608,7 @@ COMMON_WORDS = frozenset(
         "misty",
         "paris",
         "penny",
+        "paddy",
         "pearl",
         "rocky",
         "ruby",
@@ -1020,6 +1037,25 @@ class PersonCueRecognizer(EntityRecognizer):
                 and self._unknown(lower, slips=True, missing=True)
             ):
                 found = (i, nxt, 0.5, "subject_name")
+            # A lower-case first name, even one that is a word, opening a clause before a verb
+            # typed without its apostrophe: "summer didnt go to nursery" (not "i hope")
+            elif (
+                token.is_lower
+                and nxt + 1 < n
+                and doc[nxt + 1].lower_ == "nt"  # spaCy splits "didnt" into "did" + "nt"
+                and doc[nxt].lower_ + "nt" in INFORMAL_NEGATIONS
+                and lower in lexicon
+                and lower not in _ROLES_TITLES_NOT_NAMES
+                and lower not in stop_words()
+                and (_sentence_start(doc, i) or doc[i - 1].lower_ in _CLAUSE_OPENERS)
+            ):
+                found = (i, nxt, 0.5, "subject_before_informal_verb")
+            # A lower-case first name, even one that is a word, that owns a person or a thing
+            # of a person's: "summer's dad", "jades new number" (not "the kids school")
+            elif token.is_lower and (owner := self._possessive_name(doc, i, lexicon)):
+                results.append(self._result(token.idx, token.idx + owner, 0.5, "possessive_name"))
+                i += 1
+                continue
             # A name joined to a name: "Mr Sandhu and jaspreet", "Alfie & ruby", "Wiktoria
             # and Hao" (a first name, even one that is a word, or no English word)
             elif (
@@ -1217,6 +1253,35 @@ class PersonCueRecognizer(EntityRecognizer):
         return token.is_lower and (
             lower in lexicon or self._unknown(lower, slips=True, missing=True)
         )
+
+    def _possessive_name(self, doc, i: int, lexicon: frozenset[str]) -> int:
+        """The length of the name at ``i`` when it owns what follows ("summer's dad", "jades
+        new number", "paddys school"), else 0. Without its apostrophe ("jades") the name must
+        be a first name that is no other word, or one of the names that are words."""
+        lower = doc[i].lower_
+        j = i + 1
+        if i > 0 and doc[i - 1].lower_ in DETERMINERS:  # "the bills", "her mates"
+            return 0
+        if j < len(doc) and doc[j].text in {"'s", "’s"}:
+            name, j = lower, j + 1
+        elif lower.endswith("s") and len(lower) >= 4:
+            name = lower[:-1]  # not "class teacher", "parents house"; but "jades", "paddys"
+            if name not in COMMON_WORDS and (self._english(name) or self._english(lower)):
+                return 0
+        else:
+            return 0
+        if j < len(doc) and doc[j].lower_ in POSSESSED_ADJECTIVES:
+            j += 1
+        if (
+            j >= len(doc)
+            or doc[j].lower_ not in POSSESSED
+            or len(name) < 3
+            or name not in lexicon
+            or name in _ROLES_TITLES_NOT_NAMES
+            or name in stop_words()
+        ):
+            return 0
+        return len(name)
 
     def _name_before(self, doc, j: int, lexicon: frozenset[str]) -> bool:
         """The token at ``j`` ends a name: a capitalised name-like word or a first name."""
@@ -1420,17 +1485,28 @@ def _name_pattern(name: str, common: bool, bare_s: bool) -> re.Pattern[str]:
 # name follows in brackets ("sky (Sky Hunter)"), or it owns something ("grace's mum").
 _CLAUSE_OPENERS = frozenset(
     {"and", "&", "that", "but", "when", "because", "as", "says", "said", "then", "so", "-"}
+    | {"say", "tell", "tells", "told", "think", "thinks", "thought", "hope", "hopes", "hoped"}
+    | {"know", "knows", "knew", "feel", "feels", "felt", "believes", "reckons", "worried"}
 )
+# ... or a person is named beside it and the phrase closes: "at home with t and summer.",
+# "tell grace and summer", "re paddy,"
+_PERSON_BEFORE_WORD = PERSON_BEFORE | CONTACT_CUES | {"w", "tell", "+"}
+_PHRASE_CLOSERS = frozenset({".", ",", ";", "!", "?", ")", "and", "&", "+", ":"})
 _VERBS_AFTER_NAME = (
     FINITE_CUES
     | PERSON_VERBS
+    | INFORMAL_NEGATIONS
     | frozenset(
         {"texted", "rang", "messaged", "posted", "blocked", "sent", "met", "called", "phoned"}
-        | {"doesnt", "didnt", "isnt", "wasnt", "cant", "wont", "hasnt", "hadnt", "aint"}
     )
 )
 _WORD_BEFORE = re.compile(r"([\w&'’-]+|[.!?,;:(\"“-])\s*$")
 _WORD_AFTER = re.compile(r"\s*([a-z']+)")
+_CLOSER_AFTER = re.compile(r"\s*(?:[.,;!?):&+]|and\b|$)")
+_POSSESSION_AFTER = re.compile(
+    rf"\s+(?:(?:{'|'.join(sorted(POSSESSED_ADJECTIVES))})\s+)?"
+    rf"(?:{'|'.join(sorted(POSSESSED))})\b"
+)
 
 
 def _common_name_elsewhere(
@@ -1443,23 +1519,28 @@ def _common_name_elsewhere(
     forms = text.count(name) + (text.count(title) if title != name else 0)
     if lowered.count(name.lower()) <= forms:
         return found  # every occurrence is in a capitalised form, matched as before (fast path)
-    pattern = re.compile(rf"(?<![\w'’-]){re.escape(name)}(?![\w-])", re.IGNORECASE)
+    # the word, or the word with an "s" owning something: "jades new number"
+    pattern = re.compile(rf"(?<![\w'’-]){re.escape(name)}(?=s?(?![\w-]))", re.IGNORECASE)
     for match in pattern.finditer(text):
         start, end = match.span()
         if match.group() in (name, title) or any(s < end and start < e for s, e in taken):
             continue  # the capitalised forms are matched as before
-        rest = text[end:]
+        rest = text[end : end + 80]
+        if rest[:1] in ("s", "S"):
+            if _POSSESSION_AFTER.match(text, end + 1):
+                found.append((start, end))
+            continue
         if rest.lstrip().startswith("(" + title) or rest[:2] in ("'s", "’s"):
             found.append((start, end))
             continue
         before = _WORD_BEFORE.search(text, 0, start)
-        opener = (
-            before is None
-            or before.group(1).lower() in _CLAUSE_OPENERS
-            or not (before.group(1)[:1].isalnum())
-        )
+        word_before = "" if before is None else before.group(1).lower()
+        opener = before is None or word_before in _CLAUSE_OPENERS or not word_before[:1].isalnum()
         after = _WORD_AFTER.match(text, end)
-        if opener and after is not None and after.group(1) in _VERBS_AFTER_NAME:
+        closer = _CLOSER_AFTER.match(text, end)
+        if (opener and after is not None and after.group(1) in _VERBS_AFTER_NAME) or (
+            word_before in _PERSON_BEFORE_WORD and closer is not None
+        ):
             found.append((start, end))
     return found
 

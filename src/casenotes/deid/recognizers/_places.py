@@ -50,7 +50,7 @@ ESTATE_KINDS = ("Estate",)
 # (a Traveller site's pitch or plot is a home's number too: "Pitch 9, Bannock Lane")
 FLAT_WORDS = (
     "Flat", "Apartment", "Apt", "Unit", "Room", "Maisonette", "Suite", "Pitch", "Plot", "pitch",
-    "plot",
+    "plot", "flat",
 )  # fmt: skip
 # Street-type words of other countries, for foreign addresses a note may quote ("Hammarvägen 15",
 # "Rua do Arenque 1634", "12 rue de la Paix", "Erzsébet tér 19."). Suffixes end the street's name

@@ -275,6 +275,18 @@ class UkAddressRecognizer(UkRecognizer):
             lead := _LEADING_NUMBER.search(text, 0, start) or _FLAT_BEFORE.search(text, 0, start)
         ):
             start = lead.start()
+        # a house's name before its number, after a label or "of"/"at": "of {The Old Forge, 3
+        # Church Lane}", "Address: {Ivy Bank, 2 Mill Lane}" (not "visited Mum, 3 Mill Lane")
+        if text[start : start + 1].isdigit() and (
+            house := _HOUSE_NAME_BEFORE.search(text, max(0, start - 60), start)
+        ):
+            before = text[: house.start()].rstrip(" \t")
+            words = house.group(1).split()
+            if (not before or before.endswith(_HOUSE_NAME_AFTER)) and not any(
+                word in NOT_NAME_WORDS and word not in _STREET_ADJECTIVES and word != "The"
+                for word in words
+            ):
+                start = house.start(1)
         return start, end
 
     def _span(self, text: str, match: re.Match[str], rule: Rule) -> tuple[int, int] | None:
@@ -303,6 +315,10 @@ _LOWER_NOT_STREET = words(
 )
 _FLAT_BEFORE = re.compile(rf"\b(?:{_alternation(FLAT_WORDS)})\.?[ ]$")
 _LEADING_NUMBER = re.compile(r"(?<![\w,.:/-])\d{1,5}[ ]$")
+_HOUSE_NAME_BEFORE = re.compile(
+    r"((?:The[ \t]+)?[A-Z][a-z'’]+(?:[ \t]+[A-Z][a-z'’]+){0,2}),[ \t]*$"
+)
+_HOUSE_NAME_AFTER = ("\n", ":", "(", " of", " at", " to")
 
 
 def _words(value: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from casenotes.deid.recognizers._base import Rule, UkRecognizer
+from casenotes.deid.recognizers._base import Rule, UkRecognizer, containing
 from casenotes.records import PiiLabel
 
 _CONTEXT = (
@@ -54,6 +54,18 @@ class UkVehicleRegistrationRecognizer(UkRecognizer):
             regex=re.compile(r"(?<![\w/-])[A-HJ-NP-TV-Y]\d{1,3} ?[A-HJ-PR-Y]{3}(?![\w/-])"),
             score=0.5,
             require_context=True,
+        ),
+        # part of a plate, as witnesses give it: "partial reg YR6", "part plate: WX1"
+        Rule(
+            name="vrm_partial",
+            regex=re.compile(
+                r"\b(?i:partial|part)[ \t]+(?i:reg(?:istration)?|plate|index|vrm)\.?"
+                r"(?:[ \t]+(?i:no\.?|number|of|was|is))?[ \t]*:?[ \t]*"
+                r"(?P<value>(?=[A-Z\d ]*[A-Z])(?=[A-Z\d ]*\d)[A-Z\d]{2,4}(?: ?[A-Z\d]{1,3})?)"
+                r"(?![\w/-])"
+            ),
+            score=0.6,
+            prefilter=containing("part", "Part", "PART"),
         ),
         Rule(
             name="vrm_suffix",
