@@ -356,6 +356,10 @@ def test_matmul_must_be_a_known_library():
         ("ASSESSMENT OF CHILD IN NEED\nSeen at home.", [], ["CHILD IN NEED"]),
         # a lower-case word spaCy takes in front of a name stays out of it
         ("Duty rang Sky Hunter on her mobile at 21:50.", ["Sky Hunter"], ["rang"]),
+        ("Seen Łukasz Wójcik at home.", ["Łukasz Wójcik"], ["Seen"]),
+        # names in any script, and surnames with a capital inside
+        ('He owes a man he calls "Chú Tư" a lot of money.', ["Chú Tư"], []),
+        ('His cousin Martin McDonagh ("Mouse", 15) was there.', ["Mouse"], []),
     ],
 )
 def test_initials_short_names_and_capitals(placeholder, text, found, kept):
@@ -379,3 +383,12 @@ def test_a_name_that_is_a_word_goes_in_lower_case_only_where_it_is_used_as_a_nam
     lower_grace = [start for span, start in spans if span == "grace"]
     assert lower_grace == [text.index("grace had"), text.index("grace (")]
     assert not any(span in ("hope", "bill") for span, _ in spans)
+
+
+def test_an_outward_code_after_a_street_is_no_section_of_an_act(placeholder):
+    placeholder.forget()
+    text = "Moving to 11 Skinner Hall Rd S4 next week. S47 enquiry opened; s20 considered."
+    (out,) = placeholder([Note("t", text)])
+    found = {text[s.start : s.end]: s.label.value for s in out.pii}
+    assert found.get("S4") == "POSTCODE"
+    assert "S47" not in found and "s20" not in found

@@ -278,7 +278,8 @@ class Analyzer:
             detections = [
                 Detection(r.start, r.end, r.entity_type, r.score, _provenance(r))
                 for r in found
-                if not self.allow.allows(note.text[r.start : r.end])
+                # a postcode's own rules already tell "S4" after a street from section 4
+                if (r.entity_type == _POSTCODE or not self.allow.allows(note.text[r.start : r.end]))
                 and note.text[r.start : r.end] not in acronyms
                 and not any(start <= r.start and r.end <= end for start, end in protected)
             ]
@@ -504,6 +505,8 @@ def _propagate_values(text: str, detections: list[Detection]) -> list[Detection]
 
 _LEADING_NOT_NAME = re.compile(
     r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|DC|PC|DS|Sgt|Cllr)\.?|\S*\d\S*|[^\w\s]+"
+    # a verb a note opens with ("Seen Łukasz Wójcik", "Visited Kai")
+    r"|(?:Seen|Saw|Visited|Met|Spoke|Called|Rang|Phoned|Texted|Emailed|Told|Asked|Contacted)"
     # a lower-case word before a capitalised one ("rang Sky", "tc w Jade"), not a particle
     r"|(?-i:(?!(?:de|da|di|du|del|della|van|von|der|den|ter|ten|bin|binti|al|el|le|la)\s)"
     r"[a-z][a-z'’]*(?=(?:\s+[a-z][a-z'’]*){0,2}\s+[A-Z])))\s+",
@@ -560,6 +563,7 @@ _FIRST_NAME_BEFORE = re.compile(r"(?<![\w'’-])([A-Z][a-z'’-]+)[ ]$")
 _INITIAL_BEFORE = re.compile(r"(?<![^\s(])[A-Z]\.[ ]$")  # not "B&B. James"
 _LOWER_WORD_AFTER = re.compile(r"[ ]([a-z][a-z'’-]+)(?![\w'’-])")
 _PERSON = PiiLabel.PERSON.value
+_POSTCODE = PiiLabel.POSTCODE.value
 _NAMED = frozenset({_PERSON, PiiLabel.LOCATION.value, PiiLabel.ORGANIZATION.value})
 
 

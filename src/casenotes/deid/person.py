@@ -627,7 +627,7 @@ _VERBS_AFTER_SUBJECT = FINITE_CUES | PERSON_VERBS
 _SENTENCE_NOUNS_NOT_NAMES = SENTENCE_NOUNS | NOT_NAMES
 _NOT_BEFORE_NAME = DETERMINERS | NOT_AFTER_NAME
 _TITLES_AND_ROLES = TITLES | ROLE_CUES
-_WORD = re.compile(r"^[A-Za-z][A-Za-z'’-]*$")
+_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['’-])*$")  # letters of any script: "Tư", "Zoë"
 
 
 @cache
@@ -672,6 +672,13 @@ def plausible_name(word: str, known_words: frozenset[str]) -> bool:
 
 def _is_name_word(text: str) -> bool:
     return bool(_WORD.match(text)) and len(text) > 1
+
+
+def _title_like(token) -> bool:
+    """Written as a name is: "Martin", and "McDonagh", "MacLeod", "DeShawn" (which str.istitle
+    refuses for the capital inside)."""
+    text = token.text
+    return token.is_title or (text[:1].isupper() and text[1:2].islower())
 
 
 def _past_second_barrel(doc, end: int) -> int:
@@ -1233,7 +1240,7 @@ class PersonCueRecognizer(EntityRecognizer):
             return None
         before = doc[i - 1]
         after_name = bool(results) and results[-1].end == before.idx + len(before.text)
-        if not after_name and not (before.is_title and self._name_before(doc, i - 1, lexicon)):
+        if not after_name and not (_title_like(before) and self._name_before(doc, i - 1, lexicon)):
             return None
         return match.start(2), match.end(2)
 
@@ -1289,7 +1296,7 @@ class PersonCueRecognizer(EntityRecognizer):
         lower = token.lower_
         if not _is_name_word(token.text) or lower in NEVER_NAMES or lower in stop_words():
             return False
-        return lower in lexicon or (token.is_title and self._unknown(lower))
+        return lower in lexicon or (_title_like(token) and self._unknown(lower))
 
     @staticmethod
     def _label_run(doc, start: int, limit: int = 3) -> int:
@@ -1383,7 +1390,7 @@ class PersonCueRecognizer(EntityRecognizer):
                 break
             if lower in COMMON_WORDS and not (capitalised and token.is_title):
                 break
-            if capitalised and not (token.is_title or token.is_upper):
+            if capitalised and not (token.is_upper or _title_like(token)):
                 break
             if (
                 not capitalised
