@@ -237,6 +237,50 @@ TABLE = [
     ("YP was the victim of a robbery.", "robbery", False, "other", "current", "affirmed"),
     ("YP witnessed DV at home.", "DV", False, "parent", "current", "affirmed"),
     ("Mum left the children home alone.", "home alone", False, "parent", "current", "affirmed"),
+    # past by its own time: years ago, when someone was young, resolved or passed since
+    ("Mum had depression yrs ago.", "depression", False, "parent", "historical", "affirmed"),
+    (
+        "His father was violent to his mother when Jordan was young.",
+        "violent to his",
+        False,
+        "parent",
+        "historical",
+        "affirmed",
+    ),
+    (
+        "Her dad was sectioned when she was 10.",
+        "sectioned",
+        False,
+        "parent",
+        "historical",
+        "affirmed",
+    ),
+    (
+        "His thoughts of suicide have passed.",
+        "thoughts of suicide",
+        False,
+        "child",
+        "historical",
+        "affirmed",
+    ),
+    (
+        "The damp and mould, which is now resolved.",
+        "damp and mould",
+        False,
+        "parent",
+        "historical",
+        "affirmed",
+    ),
+    # ... not when something else has passed, nor a when-clause about now
+    (
+        "Aware of the DV, the DSL has passed the referral on.",
+        "DV",
+        False,
+        "parent",
+        "current",
+        "affirmed",
+    ),
+    ("When mum is drinking she is not safe.", "drinking", False, "parent", "current", "affirmed"),
     # "no longer" and abstinence: absent now (negated, current), not a past episode
     ("YP is no longer NEET.", "NEET", True, "child", "current", "affirmed"),
     ("Mum has been abstinent from alcohol.", "alcohol", True, "parent", "current", "affirmed"),
@@ -481,3 +525,21 @@ def test_chronology_entries_dated_long_before_the_note_are_historical(nlp):
         ("drinking", "hypothetical"),  # a trigger still decides
     ]
     assert got[1][0] == ("domestic abuse", "current")  # no note date: nothing to compare
+
+
+def test_chronology_entries_run_on_in_one_paragraph_are_dated_each(nlp):
+    import datetime as dt
+
+    from casenotes.extract.pipeline import note_mentions
+    from casenotes.records import Note
+
+    text = (
+        "Chronology: 14/06/18 - Police attended following domestic abuse; Dad arrested. "
+        "02/01/23 - Mum disclosed low mood. The school reports 1.5 hrs of self-harm work."
+    )
+    note = Note(note_id="c3", text=text, date=dt.date(2023, 3, 1))
+    (found,) = note_mentions(nlp, [note])
+    got = {text[m.start : m.end]: m.temporality.value for m in found}
+    assert got["domestic abuse"] == "historical"
+    assert got["arrested"] == "historical"
+    assert got["low mood"] == "current"  # the later entry, eight weeks before the note

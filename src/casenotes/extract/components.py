@@ -161,8 +161,11 @@ CASE_KEY = "casenotes_case_id"  # doc.user_data: the case a note belongs to, for
 DATE_KEY = "casenotes_note_date"  # doc.user_data: the note's date, for dated chronology entries
 ENTRY_DATES_KEY = "casenotes_entry_dates"
 # A chronology entry: a line that starts with a day-first date and a separator
+# a chronology's entry opens a line, or a sentence of a chronology run on in one paragraph
+# ("... NFA. 02/02/19 - Mr Barrett convicted ...")
 DATED_ENTRY = re.compile(
-    r"^[ \t>*•-]*(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})[ \t]*(?:[-–—|:]|\t)", re.MULTILINE
+    r"(?:^|(?<=[.;:] ))[ \t>*•-]*(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})[ \t]*(?:[-–—|:]|\t)",
+    re.MULTILINE,
 )
 
 
@@ -1003,9 +1006,12 @@ class ContextQualifier:
             doc.user_data[ENTRY_DATES_KEY] = entries
         if not entries:
             return False
+        # the entry the mention is in: the last one opened before it on its line
         line_start = doc.text.rfind("\n", 0, span.start_char) + 1
-        entry = entries.get(line_start)
-        return entry is not None and (note_date - entry).days > self._history_days
+        opened = [at for at in entries if line_start <= at <= span.start_char]
+        if not opened:
+            return False
+        return (note_date - entries[max(opened)]).days > self._history_days
 
     def _sets_negation(self, rule: ContextRule) -> bool:
         return any(self._categories[c].qualifier == "negated" for c in (rule.category, *rule.also))
