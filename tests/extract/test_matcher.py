@@ -29,6 +29,10 @@ HITS = [
     ("School is arranging a managed move.", "managed move", "school_exclusion"),
     ("YP is NEET since leaving school.", "NEET", "neet"),
     ("YP dropped out of college.", "dropped out of college", "neet"),
+    ("He has stopped going to college.", "stopped going to college", "neet"),
+    ("Mum has seemed low at pick-up recently.", "seemed low", "mental_health"),
+    ('She said she has been feeling "really down".', 'feeling "really down', "mental_health"),
+    ("He denies anyone is making him sell.", "making him sell", "exploitation"),
     ("YP was arrested for shoplifting.", "arrested for shoplifting", "offending"),
     ("YP was arrested yesterday.", "arrested", "offending"),
     ("YP is on bail until March.", "on bail", "offending"),
@@ -93,6 +97,10 @@ HITS = [
 ]
 
 NEAR_MISSES = [
+    ("She looked down at her phone.", "mental_health"),
+    ("The meter seemed low on credit.", "mental_health"),
+    ("Mum presented as flat but engaged well.", "mental_health"),
+    ("PNC/PND checks: nothing known.", "mental_health"),
     # text that contains a risk word but no mention of that label
     ("Mum keeps missing appointments with the GP.", "missing"),
     ("He is listed as Children Missing Education.", "missing"),

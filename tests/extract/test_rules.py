@@ -23,7 +23,8 @@ from casenotes.records import RiskLabel
 RISK_RULE_IDS = [
     "da_abbreviations", "da_acts_and_control", "da_core_terms", "da_interventions",
     "da_violence_to_partner", "da_altercation", "da_partner_violent", "da_everyday_language",
-    "da_practice_shorthand", "mh_abbreviations", "mh_in_their_words", "mh_camhs", "mh_core_terms",
+    "da_practice_shorthand", "mh_abbreviations", "mh_in_their_words", "mh_seemed_low", "mh_camhs",
+    "mh_core_terms",
     "mh_self_harm", "mh_everyday_language", "mh_adult_services", "mh_services_and_treatment",
     "mh_counselling_and_phobias", "sm_abbreviations", "sm_alcohol", "sm_drinking_frequency",
     "sm_on_top_of_script", "sm_drugs", "housing_abbreviations",
