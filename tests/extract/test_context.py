@@ -400,6 +400,10 @@ def test_scope_is_limited_in_words(extract):
             "custodial sentence",
             "parent",
         ),
+        # a professional acting on the person named straight after: that person is it
+        ("Police arrested the upstairs neighbour in December.", "arrested", "other"),
+        ("The man was traced and police have charged him.", "charged", "other"),
+        ("Officer noted black mould in the children's bedroom.", "black mould", "parent"),
         # a companion is not the subject ...
         ("YP admits he went out with a friend and drank vodka.", "vodka", "child"),
         ("Talks about drinking most nights with mates.", "drinking most nights", "parent"),

@@ -151,6 +151,10 @@ SENTENCE_ENDS = frozenset({".", "!", "?", "...", "…"})
 # adverbs that end a qualifier's scope but not the clause: "YP is currently sofa surfing"
 CLAUSE_ADVERBS = frozenset({"now", "currently", "still"})
 COORDINATORS = frozenset({"but", "and", "&", "yet"})
+PREPOSITIONS = frozenset(
+    {"in", "at", "on", "to", "from", "with", "for", "of", "by", "about", "into", "near", "over"}
+    | {"under", "after", "before", "around", "outside", "inside", "towards", "against"}
+)
 DETERMINERS = frozenset(
     {"the", "a", "an", "this", "that", "these", "those", "his", "her", "their", "its", "our"}
     | {"my", "your", "no", "any", "some", "there", "it"}
@@ -1056,8 +1060,13 @@ class ContextQualifier:
         before = [p for p in anyone_before if p.category != UNKNOWN]
         people = [p for p in people if p.category != UNKNOWN]
         found = self._person_before(span, before, terminal, ignored, across=False)
+        if found == "reset":
+            # a professional acting on someone named straight after: "Police arrested the
+            # upstairs neighbour", "police have charged him"
+            after = self._object_after(span, people, ignored)
+            return default if after is None else after
         if found is not None:
-            return default if found == "reset" else found
+            return found
         if self._elliptical(span, segment, terminal, anyone_before):
             found = self._person_before(span, before, terminal, ignored, across=True)
             if found is not None:
@@ -1076,6 +1085,24 @@ class ContextQualifier:
                 return person.category
             break
         return default
+
+    @staticmethod
+    def _object_after(span: Span, people: list[_Person], ignored: Any) -> str | None:
+        """The category of a person word at most two words after the mention, with no
+        punctuation or preposition between ("arrested the upstairs neighbour"); else None."""
+        doc = span.doc
+        for person in people:
+            if person.start < span.end:
+                continue
+            gap = doc[span.end : person.start]
+            if len(gap) > 2 or any(
+                t.is_punct or t.is_space or t.lower_ in PREPOSITIONS for t in gap
+            ):
+                return None  # not "noted black mould in the children's bedroom"
+            if person.speaker or person.category in ignored or person.category == "reset":
+                return None
+            return person.category
+        return None
 
     @staticmethod
     def _elliptical(
