@@ -267,3 +267,17 @@ def test_first_names_common_in_english_families_are_known():
     from casenotes.deid.person import first_names
 
     assert {"ibrahim", "muhammad", "fatima", "olusegun", "fadumo"} <= first_names()
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet="aAbBsS -'’./_t1éİ", max_size=16),
+    st.sampled_from(["ab", "Ab", "t", "T", "abs", "a", "Bé", "AB"]),
+    st.booleans(),
+    st.booleans(),
+)
+def test_name_occurrences_are_where_the_name_pattern_matches(text, name, common, bare_s):
+    from casenotes.deid.person import _name_pattern, name_occurrences
+
+    want = [m.span() for m in _name_pattern(name, common, bare_s).finditer(text)]
+    assert name_occurrences(text, text.lower(), name, common, bare_s) == want

@@ -1487,6 +1487,48 @@ def _name_pattern(name: str, common: bool, bare_s: bool) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w'’-]){re.escape(name)}(?={after})", re.IGNORECASE)
 
 
+def _joins_words(char: str, extra: str) -> bool:
+    return char.isalnum() or char == "_" or char in extra
+
+
+def name_occurrences(
+    text: str, lowered: str, name: str, common: bool, bare_s: bool
+) -> list[tuple[int, int]]:
+    """Where ``name`` stands in ``text`` (``lowered`` is ``text.lower()``): the spans
+    :func:`_name_pattern` finds, found with ``str.find``, as compiling a pattern for each new
+    name cost more than the search (most names of an archive occur in one case only)."""
+    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): the pattern
+        return [m.span() for m in _name_pattern(name, common, bare_s).finditer(text)]
+    if len(name) == 1:  # a one-letter nickname, as written, never "t/c" or "T."
+        haystacks, stops_before, stops_after = [(text, name)], "'’./-", "'’./-"
+    elif common:  # the word as found, and capitalised ("rami" found -> "Rami" too)
+        forms = {name, name[:1].upper() + name[1:]}
+        haystacks, stops_before, stops_after = [(text, f) for f in forms], "'’-", "-"
+    else:
+        haystacks, stops_before, stops_after = [(lowered, name.lower())], "'’-", "-"
+    found = []
+    size = len(name)
+    bare_s = bare_s and not common and size > 1  # as in the pattern: plain names only
+    for haystack, needle in haystacks:
+        start = haystack.find(needle)
+        while start >= 0:
+            end = start + size
+            after = text[end : end + 1]
+            if not (start and _joins_words(text[start - 1], stops_before)) and (
+                not (after and _joins_words(after, stops_after))
+                or (
+                    bare_s
+                    and after in "sS"
+                    and not _joins_words(text[end + 1 : end + 2] or " ", "'’-")
+                )
+            ):
+                found.append((start, end))
+                start = haystack.find(needle, end)
+            else:
+                start = haystack.find(needle, start + 1)
+    return sorted(found)
+
+
 # Where a lower-case word that is also a found name ("hope", "grace", "bill") is the name: it
 # starts a clause and a verb follows ("grace had a row", "hope texted me"), or its own full
 # name follows in brackets ("sky (Sky Hunter)"), or it owns something ("grace's mum").
@@ -1600,8 +1642,7 @@ def propagate_names(
             and plural not in known_words
             and plural not in first_names()
         )
-        for match in _name_pattern(name, common, bare_s).finditer(text):
-            start, end = match.span()
+        for start, end in name_occurrences(text, lowered, name, common, bare_s):
             if any(s < end and start < e for s, e in taken + found):
                 continue
             found.append((start, end))
