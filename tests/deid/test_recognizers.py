@@ -74,6 +74,9 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("zipped her coat, 12345 steps", "POSTCODE", []),
     ("postcode search took 12 minutes", "POSTCODE", []),
     # PHONE_NUMBER
+    # a mistyped number (a digit too many) after "ring <service> on"
+    ("Summer to ring Family Hub on 01274 496 0733 re housing", "PHONE_NUMBER", ["01274 496 0733"]),
+    ("Ring Family Hub on 12/03/2024 at 10.", "PHONE_NUMBER", []),
     ("mob 07700 900123", "PHONE_NUMBER", ["07700 900123"]),
     # a direct line's extension goes with it
     ("Switchboard 0117 923 0000 ext 4412, email", "PHONE_NUMBER", ["0117 923 0000 ext 4412"]),
@@ -226,10 +229,23 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("address confirmed flat 3, 41 cowper grove ls9 7ab", "ADDRESS", ["flat 3, 41 cowper grove"]),
     ("HV to 56 popple st, S4 8HW", "ADDRESS", ["56 popple st"]),
     ("Nan lives at no.7 Elm Close round the corner", "ADDRESS", ["no.7 Elm Close"]),
-    ("visit to pitch 9, Bannock Lane site, M18.", "ADDRESS", ["pitch 9, Bannock Lane"]),
+    # (the engine joins the two: "pitch 9, Bannock Lane site")
+    (
+        "visit to pitch 9, Bannock Lane site, M18.",
+        "ADDRESS",
+        ["pitch 9, Bannock Lane", "Bannock Lane site"],
+    ),
     ("the match on pitch 3 was a draw", "ADDRESS", []),
     ("HV to flat 12, Lyndhurst House, ng2 4lu", "ADDRESS", ["flat 12, Lyndhurst House"]),
     ("she said flat 3 was fine", "ADDRESS", []),
+    # a Traveller site by name is a family's home; a building site is not
+    ("c/o Heath Common Site, Wakefield WF1 5SL", "ADDRESS", ["Heath Common Site, Wakefield"]),
+    (
+        "Visited Fernhill Drive Travellers' Site today",
+        "ADDRESS",
+        ["Fernhill Drive Travellers' Site"],
+    ),
+    ("Dad works on a Building Site in town.", "ADDRESS", []),
     # a house's name before its number, after "of" or a label; not a person before it
     (
         "Lily, of The Old Forge, 3 Church Lane, was seen",

@@ -146,6 +146,15 @@ _NUMBERED_NOUNS = words(
     Dob DOB NHS UPN PC DC Officer Badge Count Total Minute Minutes Hour Hours Mark Marks"""
 )
 # Post-office boxes and US forces' mail ("PSC 1437, Box 3833, APO AA 66791").
+# A Traveller site by name, a family's home: "Heath Common Site, Wakefield", "Fernhill Drive
+# Travellers' Site" (not "building site", "Camp Site"; see _GENERIC_SITES)
+_SITE = (
+    rf"(?<![\w/.:£$-])(?P<site>{NAME_WORD}(?:\s+{NAME_WORD}){{0,2}})"
+    r"(?:\s+(?:Travellers|Traveller|Gypsy|Caravan)['’]?)?\s+[Ss]ite\b" + _TOWN
+)
+_GENERIC_SITES = frozenset(
+    {"Building", "Construction", "Camp", "Web", "Work", "Caravan", "Burial", "Bomb", "Test"}
+)
 _PO_BOX = r"\b(?:P\.?[ \t]?O\.?[ \t]?Box|Post[ \t]+Office[ \t]+Box)[ \t]+\d{1,6}\b"
 _FORCES_MAIL = (
     r"\b(?i:(?:PSC|CMR|Unit)\s+\d{3,4},?\s+Box\s+\d{3,4}"
@@ -228,6 +237,12 @@ class UkAddressRecognizer(UkRecognizer):
             prefilter=containing(*FOREIGN_STREET_PREFIXES, "rue", "Avenue", "Av."),
         ),
         Rule(name="address_name_number", regex=re.compile(_NAME_NUMBER), score=0.6),
+        Rule(
+            name="address_site",
+            regex=re.compile(_SITE),
+            score=0.6,
+            prefilter=containing("Site", "site"),
+        ),
         Rule(name="address_po_box", regex=re.compile(_PO_BOX, re.IGNORECASE), score=0.7),
         Rule(name="address_forces_mail", regex=re.compile(_FORCES_MAIL), score=0.85),
     )
@@ -254,6 +269,10 @@ class UkAddressRecognizer(UkRecognizer):
             word in NOT_NAME_WORDS and word not in _STREET_ADJECTIVES for word in street.split()
         ):
             return None
+        if rule.name == "address_site":
+            site = [w for w in match.group("site").split() if w not in NOT_NAME_WORDS]
+            if not site or all(w in _GENERIC_SITES for w in site):
+                return None
         if rule.name == "address_name_number":
             name = [w for w in _words(text[start : match.end()]) if not w[0].isdigit()]
             if any(w in NOT_NAME_WORDS or w in _NUMBERED_NOUNS or not w[0].isupper() for w in name):
@@ -293,6 +312,13 @@ class UkAddressRecognizer(UkRecognizer):
         start, end = match.span()
         if rule.name.startswith("address_foreign") or rule.name == "address_name_number":
             start = _skip_lower_words(text, start, end)  # "on {Sludevej 13}"
+        if rule.name == "address_site":  # "Visited {Heath Common Site}"
+            for word in match.group("site").split():
+                if word not in NOT_NAME_WORDS:
+                    break
+                start = text.index(word, start) + len(word)
+                while text[start].isspace():
+                    start += 1
         if rule.name == "address_name_number":
             tail = _tail_end(text, end)
             return (start, tail) if tail > end else None

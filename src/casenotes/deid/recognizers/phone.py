@@ -46,7 +46,10 @@ _PHONE_WORD_BEFORE = re.compile(
     r"|contact number|(?:call|ring|text|reach)\s+(?:me|him|her|them|us)\s+(?:on|at)"
     r"|(?:answer(?:ing|ed)?|reach(?:ed)?|messages?|texts?|texted|calls?|called|rang|ring"
     r"|phoned?)\s+(?:(?:me|him|her|them|us|mum|dad)\s+)?(?:on|at|to)"
-    r"|registered(?:\s+(?:number|mobile|phone))?))"
+    r"|registered(?:\s+(?:number|mobile|phone))?"
+    # a service or person by name between the verb and "on": "ring Family Hub on"
+    r"|(?:call|ring|rang|phone|phoned|text|texted|contact|contacted)\s+(?:the\s+)?"
+    r"(?-i:[A-Z][\w&'’-]*)(?:\s+(?-i:[A-Z][\w&'’-]*)){0,3}\s+(?:on|at)))"
     r"\s*(?:no\.?|number)?\s*[:.\-]?\s*$"
 )
 _PHONE_WORD_AFTER = re.compile(
