@@ -129,6 +129,9 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("j.o'neill@westmarsh.gov.uk", "EMAIL_ADDRESS", ["j.o'neill@westmarsh.gov.uk"]),
     ("mum @ home", "EMAIL_ADDRESS", []),
     # USERNAME
+    # a dotted name an account goes by, only near an account word
+    ("a shared Facebook account under the name shane.d.lfc.", "USERNAME", ["shane.d.lfc"]),
+    ("She is called e.g. Sam in class.", "USERNAME", []),
     ("added him as @jaybaby07 on there", "USERNAME", ["@jaybaby07"]),
     # a handle-shaped word near an account word; not the word after "account" or "snap"
     (

@@ -81,6 +81,18 @@ class UkUsernameRecognizer(UkRecognizer):
             context=_PLATFORM_WORDS,
         ),
         Rule(
+            # a dotted handle an account goes by, near an account word: "a shared Facebook
+            # account under the name shane.d.lfc"
+            name="handle_after_name",
+            regex=re.compile(
+                r"(?i:under\s+the\s+(?:user)?name|(?:user|account)\s?name|goes\s+by|called|named)"
+                r"\s+[\"“'‘]?(?P<value>[A-Za-z][A-Za-z0-9]*(?:[._][A-Za-z0-9]+)+)(?![\w@]|\.\w)"
+            ),
+            score=0.6,
+            context=_PLATFORM_WORDS,
+            require_context=True,
+        ),
+        Rule(
             name="at_handle",
             regex=re.compile(rf"(?<![\w.@/+-])@{_HANDLE}"),
             score=0.8,
