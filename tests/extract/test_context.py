@@ -281,6 +281,23 @@ TABLE = [
         "affirmed",
     ),
     ("When mum is drinking she is not safe.", "drinking", False, "parent", "current", "affirmed"),
+    # a negation inside an "if" clause stops at the comma that closes it
+    (
+        "If the arrears are not cleared, he is at risk of eviction.",
+        "eviction",
+        False,
+        "parent",
+        "hypothetical",
+        "affirmed",
+    ),
+    (
+        "Mum is not drinking, and says cannabis is gone.",
+        "cannabis",
+        False,
+        "parent",
+        "current",
+        "affirmed",
+    ),
     # "no longer" and abstinence: absent now (negated, current), not a past episode
     ("YP is no longer NEET.", "NEET", True, "child", "current", "affirmed"),
     ("Mum has been abstinent from alcohol.", "alcohol", True, "parent", "current", "affirmed"),

@@ -173,6 +173,20 @@ DATED_ENTRY = re.compile(
 )
 
 
+def _closed_condition(doc: Doc, segment: list[int], trigger: int, mention: int) -> bool:
+    """True when the trigger at ``trigger`` sits in an "if" or "unless" clause of its sentence
+    that a comma closes before the mention at ``mention``."""
+    if not any(doc[i].text == "," for i in range(trigger, mention)):
+        return False
+    seg = segment[trigger]
+    i = trigger - 1
+    while i >= 0 and segment[i] == seg and doc[i].text != ",":
+        if doc[i].lower_ in CONDITIONALS:
+            return True
+        i -= 1
+    return False
+
+
 def register_extensions() -> None:
     """Add the span attributes the components write (idempotent; run when a component is built)."""
     if not Span.has_extension(RULE_ATTR):
@@ -954,7 +968,14 @@ class ContextQualifier:
                 distance = 0
             elif trigger.end <= span.start and rule.direction in ("forward", "bidirectional"):
                 gap = sum(weight[trigger.end : span.start])
-                if gap < rule.max_scope and not any(terminal[trigger.end : span.start]):
+                if (
+                    gap < rule.max_scope
+                    and not any(terminal[trigger.end : span.start])
+                    and not (
+                        self._sets_negation(rule)
+                        and _closed_condition(span.doc, segment, trigger.start, span.start)
+                    )
+                ):  # "if the arrears are not cleared, he is at risk of eviction": not negated
                     distance = gap
             elif span.end <= trigger.start and rule.direction in ("backward", "bidirectional"):
                 gap = sum(weight[span.end : trigger.start])
