@@ -291,9 +291,9 @@ TABLE = [
         "affirmed",
     ),
     (
-        "Mum is not drinking, and says cannabis is gone.",
-        "cannabis",
-        False,
+        "Dad says there is no DV, drugs or alcohol.",
+        "drugs or alcohol",
+        True,
         "parent",
         "current",
         "affirmed",
