@@ -357,6 +357,12 @@ def test_matmul_must_be_a_known_library():
         # a lower-case word spaCy takes in front of a name stays out of it
         ("Duty rang Sky Hunter on her mobile at 21:50.", ["Sky Hunter"], ["rang"]),
         ("Seen Łukasz Wójcik at home.", ["Łukasz Wójcik"], ["Seen"]),
+        # ... nor does the word after a line break ("Review" is no surname: GS are her initials)
+        (
+            "Personal Adviser: Gemma Shaw\nReview date: 12/03/2024\nGS to make the application.",
+            ["Gemma Shaw", "GS"],
+            ["Review"],
+        ),
         # names in any script, and surnames with a capital inside
         ('He owes a man he calls "Chú Tư" a lot of money.', ["Chú Tư"], []),
         ('His cousin Martin McDonagh ("Mouse", 15) was there.', ["Mouse"], []),

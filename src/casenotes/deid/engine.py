@@ -515,14 +515,18 @@ _LEADING_NOT_NAME = re.compile(
 
 
 def _without_title(text: str, result):
-    """Trim what spaCy puts before a name: titles, numbers, dates and lower-case words ("03/2019
-    Mr {Shah}", "rang {Sky}").
+    """Trim what spaCy puts before a name (titles, numbers, dates and lower-case words: "03/2019
+    Mr {Shah}", "rang {Sky}") and what it runs on to after a line break.
     Titles stay outside names by convention; None if nothing of a name is left."""
     start = result.start
     while (match := _LEADING_NOT_NAME.match(text, start, result.end)) is not None:
         start = match.end()
     if start >= result.end:
         return None
+    # a name ends at a line break: "Personal Adviser: {Gemma Shaw}\nReview date: ..."
+    end = text.find("\n", start, result.end)
+    if end > start:
+        result.end = len(text[start:end].rstrip()) + start
     result.start = start
     return result
 
