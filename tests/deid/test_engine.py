@@ -398,3 +398,20 @@ def test_an_outward_code_after_a_street_is_no_section_of_an_act(placeholder):
     found = {text[s.start : s.end]: s.label.value for s in out.pii}
     assert found.get("S4") == "POSTCODE"
     assert "S47" not in found and "s20" not in found
+
+
+def test_spacy_names_lose_lead_words_but_not_a_lower_case_first_name():
+    from presidio_analyzer import RecognizerResult
+
+    from casenotes.deid.engine import _without_title
+
+    def trimmed(text):
+        result = _without_title(text, RecognizerResult("PERSON", 0, len(text), 0.85))
+        return None if result is None else text[result.start : result.end]
+
+    assert trimmed("rang Sky Hunter") == "Sky Hunter"
+    assert trimmed("Seen Łukasz Wójcik") == "Łukasz Wójcik"
+    assert trimmed("Mr Shah") == "Shah"
+    assert trimmed("kai Jones") == "kai Jones"  # a first name typed in lower case stays
+    assert trimmed("van Dijk") == "van Dijk"
+    assert trimmed("Gemma Shaw\nReview") == "Gemma Shaw"

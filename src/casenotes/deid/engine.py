@@ -520,6 +520,9 @@ def _without_title(text: str, result):
     Titles stay outside names by convention; None if nothing of a name is left."""
     start = result.start
     while (match := _LEADING_NOT_NAME.match(text, start, result.end)) is not None:
+        word = match.group().strip()
+        if word.islower() and word in first_names() and word not in NEVER_NAMES:
+            break  # a first name typed in lower case before its surname: "kai Jones"
         start = match.end()
     if start >= result.end:
         return None
