@@ -360,10 +360,7 @@ class Analyzer:
             )
             if not self.allow.allows(word)
         }
-        if note.case_id is not None:
-            remembered = self._case_names.of(note.case_id)
-            remembered.update(names)
-            names = set(remembered)
+        names = _with_case(self._case_names, note.case_id, names)
         lowered = {name.lower() for name in names}
         detections = [self._as_person(note.text, d, lowered) for d in detections]
         taken = [(d.start, d.end) for d in detections]
@@ -389,10 +386,7 @@ class Analyzer:
             for value in name_initials(text[d.start : d.end])
             if not self.allow.allows(value) and value.lower() not in ROLES_AND_TITLES
         }
-        if note.case_id is not None:
-            remembered = self._case_initials.of(note.case_id)
-            remembered.update(initials)
-            initials = set(remembered)
+        initials = _with_case(self._case_initials, note.case_id, initials)
         if not initials:
             return []
         found = []
@@ -472,6 +466,15 @@ def _ordered_registry(base: type) -> type:
 
 VALUE_PROPAGATION_RECOGNIZER = "value_propagation"
 MIN_PROPAGATED_VALUE = 4
+
+
+def _with_case(store: CaseStore[set[str]], case_id: str | None, found: set[str]) -> set[str]:
+    """``found`` with what the case's earlier notes found (and remembered for its later ones)."""
+    if case_id is None:
+        return found
+    remembered = store.of(case_id)
+    remembered.update(found)
+    return set(remembered)
 
 
 def _propagate_values(text: str, detections: list[Detection]) -> list[Detection]:

@@ -1540,7 +1540,6 @@ _CLAUSE_OPENERS = frozenset(
 # ... or a person is named beside it and the phrase closes: "at home with t and summer.",
 # "tell grace and summer", "re paddy,"
 _PERSON_BEFORE_WORD = PERSON_BEFORE | CONTACT_CUES | {"w", "tell", "+"}
-_PHRASE_CLOSERS = frozenset({".", ",", ";", "!", "?", ")", "and", "&", "+", ":"})
 _VERBS_AFTER_NAME = (
     FINITE_CUES
     | PERSON_VERBS
