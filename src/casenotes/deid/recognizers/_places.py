@@ -94,3 +94,15 @@ NOT_NAME_WORDS = words(
     Dr Mr Mrs Ms Miss Mx Prof DC PC DS DI Sgt Cllr Rev Sir Lady Lord
     """
 )
+
+
+def past_leading_not_names(text: str, start: int, name: str) -> int:
+    """Where a place's name really starts: past the words of ``name`` (found at ``start``) that
+    are sentence or role words ("Attended", "The", "Mum's", "Visited"), and the spaces after."""
+    for word in name.split():
+        if word not in NOT_NAME_WORDS:
+            break
+        start = text.index(word, start) + len(word)
+        while text[start].isspace():
+            start += 1
+    return start

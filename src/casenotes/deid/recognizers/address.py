@@ -17,6 +17,7 @@ from casenotes.deid.recognizers._places import (
     NOT_NAME_WORDS,
     STATE_CODES,
     STREET_SUFFIXES,
+    past_leading_not_names,
     words,
 )
 from casenotes.records import PiiLabel
@@ -299,9 +300,12 @@ class UkAddressRecognizer(UkRecognizer):
         if text[start : start + 1].isdigit() and (
             house := _HOUSE_NAME_BEFORE.search(text, max(0, start - 60), start)
         ):
-            before = text[: house.start()].rstrip(" \t")
+            lead = house.start()
+            while lead and text[lead - 1] in " \t":
+                lead -= 1
+            before = text[max(0, lead - 3) : lead]  # the end of what precedes: "\n", " of"
             words = house.group(1).split()
-            if (not before or before.endswith(_HOUSE_NAME_AFTER)) and not any(
+            if (not lead or before.endswith(_HOUSE_NAME_AFTER)) and not any(
                 word in NOT_NAME_WORDS and word not in _STREET_ADJECTIVES and word != "The"
                 for word in words
             ):
@@ -313,12 +317,7 @@ class UkAddressRecognizer(UkRecognizer):
         if rule.name.startswith("address_foreign") or rule.name == "address_name_number":
             start = _skip_lower_words(text, start, end)  # "on {Sludevej 13}"
         if rule.name == "address_site":  # "Visited {Heath Common Site}"
-            for word in match.group("site").split():
-                if word not in NOT_NAME_WORDS:
-                    break
-                start = text.index(word, start) + len(word)
-                while text[start].isspace():
-                    start += 1
+            start = past_leading_not_names(text, start, match.group("site"))
         if rule.name == "address_name_number":
             tail = _tail_end(text, end)
             return (start, tail) if tail > end else None

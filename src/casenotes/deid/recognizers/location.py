@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from casenotes.deid.recognizers._base import Rule, UkRecognizer
-from casenotes.deid.recognizers._places import NAME_WORD, NOT_NAME_WORDS
+from casenotes.deid.recognizers._places import NAME_WORD, NOT_NAME_WORDS, past_leading_not_names
 from casenotes.records import PiiLabel
 
 _KINDS = (
@@ -40,13 +40,7 @@ class UkLocationRecognizer(UkRecognizer):
 
     def span(self, text: str, match: re.Match[str], rule: Rule) -> tuple[int, int] | None:
         start, end = match.span()
-        words = match.group("name").split()
-        for word in words:  # trim "Attended", "The", "Mum's" ... off the front
-            if word not in NOT_NAME_WORDS:
-                break
-            start = text.index(word, start) + len(word)
-            while text[start].isspace():
-                start += 1
+        start = past_leading_not_names(text, start, match.group("name"))  # "Attended", "The"
         name = text[start : match.end("name")].split()
         if not name or all(w in _GENERIC or w in NOT_NAME_WORDS for w in name):
             return None
