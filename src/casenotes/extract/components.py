@@ -164,7 +164,6 @@ UNKNOWN = "unknown"  # a name the note gives no role: an antecedent, but nobody'
 CASE_KEY = "casenotes_case_id"  # doc.user_data: the case a note belongs to, for role memory
 DATE_KEY = "casenotes_note_date"  # doc.user_data: the note's date, for dated chronology entries
 ENTRY_DATES_KEY = "casenotes_entry_dates"
-# A chronology entry: a line that starts with a day-first date and a separator
 # a chronology's entry opens a line, or a sentence of a chronology run on in one paragraph
 # ("... NFA. 02/02/19 - Mr Barrett convicted ...")
 DATED_ENTRY = re.compile(
